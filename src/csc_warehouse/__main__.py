@@ -1,0 +1,7 @@
+"""python -m csc_warehouse"""
+
+import sys
+
+from csc_warehouse.cli import main
+
+sys.exit(main())

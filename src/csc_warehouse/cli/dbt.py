@@ -1,0 +1,33 @@
+"""``csc-warehouse dbt ...``: run dbt against the warehouse with the project's settings."""
+
+from __future__ import annotations
+
+import argparse
+
+from rich_argparse import RawDescriptionRichHelpFormatter
+
+HELP = """\
+Run dbt in dbt_project/ with the connection settings of this checkout (the same environment
+variables the nightly DAG uses). Everything after `dbt` goes to dbt unchanged, e.g.
+
+  csc-warehouse dbt build --select staging
+  csc-warehouse dbt docs generate
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "dbt",
+        help="run dbt with the warehouse's settings",
+        description=HELP,
+        formatter_class=RawDescriptionRichHelpFormatter,
+        add_help=False,
+    )
+    p.add_argument("dbt_args", nargs=argparse.REMAINDER)
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from csc_warehouse.tools import run_dbt
+
+    return run_dbt(args.dbt_args or ["--help"]).returncode

@@ -1,0 +1,242 @@
+"""One place for every setting: connection, folders, secrets.
+
+Everything (the CLI, dbt's ``profiles.yml``, Airflow's connection, GX) reads its settings from
+here, through environment variables with sane defaults:
+
+========================  =============================================  =========================
+variable                  meaning                                        default
+========================  =============================================  =========================
+``CSC_PG_HOST``           warehouse Postgres host. Setting it means      ``127.0.0.1`` (the
+                          "use an external server": ``db start`` will    project's own cluster)
+                          not start a local cluster.
+``CSC_PG_PORT``           port                                           the local cluster's port
+``CSC_PG_USER``           owner/admin role                               ``csc_admin``
+``CSC_PG_PASSWORD``       its password                                   from the secrets file
+``CSC_PG_DATABASE``       the warehouse database                         ``csc_warehouse``
+``CSC_AIRFLOW_DATABASE``  Airflow's metadata database (same server)      ``airflow``
+``CSC_LANDING``           landing folder (``<system>/<date>/``)          ``<repo>/landing``
+``CSC_OUTPUT``            reports, returns, Data Docs                    ``<repo>/output``
+``CSC_STATE_DIR``         local state (cluster, Airflow home, secrets)   ``<repo>/.local``
+``CSC_PSEUDONYM_SECRET``  HMAC key for pseudonymous child keys           from the secrets file
+========================  =============================================  =========================
+
+Secrets (passwords, the pseudonymisation key) are never in the repository: they come from the
+environment, or from ``<state>/secrets.env`` (mode 0600, git-ignored) which ``db start``
+creates with random values on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets as _secrets
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import quote
+
+TELEMETRY_OFF = {
+    # The warehouse holds children's data and runs without a network: no phone-home, anywhere.
+    "DO_NOT_TRACK": "1",
+    "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+    "AIRFLOW__USAGE_DATA_COLLECTION__ENABLED": "False",
+    "SCARF_ANALYTICS": "false",
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "AIRFLOW__OPENLINEAGE__DISABLED": "True",
+}
+
+
+def repo_root() -> Path:
+    """The checkout this package lives in (``src/csc_warehouse`` -> repo), or ``CSC_HOME``."""
+    if os.environ.get("CSC_HOME"):
+        return Path(os.environ["CSC_HOME"]).resolve()
+    return Path(__file__).resolve().parents[2]
+
+
+def _read_env_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if not path.exists():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        values[key.strip()] = value.strip()
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path
+    state_dir: Path
+    env: dict[str, str]
+
+    # ---- folders -------------------------------------------------------------------------
+    @property
+    def pg_dir(self) -> Path:
+        return self.state_dir / "pg"
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.state_dir / "secrets.env"
+
+    @property
+    def airflow_home(self) -> Path:
+        return Path(self.env.get("AIRFLOW_HOME") or self.state_dir / "airflow")
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.env.get("CSC_LANDING") or self.root / "landing")
+
+    @property
+    def output(self) -> Path:
+        return Path(self.env.get("CSC_OUTPUT") or self.root / "output")
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.root / "dbt_project"
+
+    @property
+    def dags_dir(self) -> Path:
+        return self.root / "dags"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.root / "expectations"
+
+    # ---- secrets -------------------------------------------------------------------------
+    @cached_property
+    def _file_secrets(self) -> dict[str, str]:
+        return _read_env_file(self.secrets_file)
+
+    def secret(self, name: str) -> str | None:
+        return self.env.get(name) or self._file_secrets.get(name)
+
+    # ---- connection ----------------------------------------------------------------------
+    @property
+    def external(self) -> bool:
+        """True when the environment points at a Postgres the project does not own."""
+        return bool(self.env.get("CSC_PG_HOST"))
+
+    @property
+    def pg_host(self) -> str:
+        return self.env.get("CSC_PG_HOST") or "127.0.0.1"
+
+    @property
+    def pg_port(self) -> int:
+        if self.env.get("CSC_PG_PORT"):
+            return int(self.env["CSC_PG_PORT"])
+        port_file = self.pg_dir / "port"
+        if port_file.exists():
+            return int(port_file.read_text().strip())
+        return 55432
+
+    @property
+    def pg_user(self) -> str:
+        return self.env.get("CSC_PG_USER") or "csc_admin"
+
+    @property
+    def pg_password(self) -> str:
+        return self.secret("CSC_PG_PASSWORD") or ""
+
+    @property
+    def pg_database(self) -> str:
+        return self.env.get("CSC_PG_DATABASE") or "csc_warehouse"
+
+    @property
+    def airflow_database(self) -> str:
+        return self.env.get("CSC_AIRFLOW_DATABASE") or "airflow"
+
+    @property
+    def pseudonym_secret(self) -> str:
+        value = self.secret("CSC_PSEUDONYM_SECRET")
+        if not value:
+            raise RuntimeError(
+                "CSC_PSEUDONYM_SECRET is not set and no secrets file exists; "
+                "run `csc-warehouse db start` (creates one) or set it in the environment"
+            )
+        return value
+
+    def conninfo(self, database: str | None = None) -> str:
+        """A libpq keyword/value string for psycopg."""
+        parts = {
+            "host": self.pg_host,
+            "port": str(self.pg_port),
+            "user": self.pg_user,
+            "dbname": database or self.pg_database,
+            "application_name": "csc-warehouse",
+        }
+        if self.pg_password:
+            parts["password"] = self.pg_password
+        return " ".join(f"{k}='{_libpq_escape(v)}'" for k, v in parts.items())
+
+    def url(
+        self, database: str | None = None, *, driver: str = "postgresql", with_password: bool = True
+    ) -> str:
+        auth = quote(self.pg_user, safe="")
+        if with_password and self.pg_password:
+            auth += ":" + quote(self.pg_password, safe="")
+        return f"{driver}://{auth}@{self.pg_host}:{self.pg_port}/{database or self.pg_database}"
+
+    # ---- environments for the tools we call ------------------------------------------------
+    def tool_env(self) -> dict[str, str]:
+        """Variables dbt, Airflow and GX need, derived from these settings."""
+        env = dict(TELEMETRY_OFF)
+        env.update(
+            {
+                "CSC_HOME": str(self.root),
+                "CSC_STATE_DIR": str(self.state_dir),
+                "CSC_PG_HOST": self.pg_host,
+                "CSC_PG_PORT": str(self.pg_port),
+                "CSC_PG_USER": self.pg_user,
+                "CSC_PG_PASSWORD": self.pg_password,
+                "CSC_PG_DATABASE": self.pg_database,
+                "CSC_LANDING": str(self.landing),
+                "CSC_OUTPUT": str(self.output),
+                "DBT_PROFILES_DIR": str(self.dbt_project_dir),
+                "DBT_PROJECT_DIR": str(self.dbt_project_dir),
+                "AIRFLOW_HOME": str(self.airflow_home),
+                "AIRFLOW__CORE__DAGS_FOLDER": str(self.dags_dir),
+                "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+                "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+                "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": self.url(
+                    self.airflow_database, driver="postgresql+psycopg"
+                ),
+                "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+                "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+                "AIRFLOW_CONN_CSC_WAREHOUSE": self.url(driver="postgres"),
+            }
+        )
+        if self.secret("CSC_PSEUDONYM_SECRET"):
+            env["CSC_PSEUDONYM_SECRET"] = self.secret("CSC_PSEUDONYM_SECRET") or ""
+        return env
+
+    def ensure_secrets(self) -> None:
+        """Create the secrets file with random values for anything the env does not give."""
+        wanted = {
+            "CSC_PG_PASSWORD": _secrets.token_urlsafe(24),
+            "CSC_PSEUDONYM_SECRET": _secrets.token_hex(32),
+        }
+        existing = _read_env_file(self.secrets_file)
+        missing = {k: v for k, v in wanted.items() if k not in existing and not self.env.get(k)}
+        if not missing:
+            return
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        lines = [f"{k}={v}" for k, v in {**existing, **missing}.items()]
+        header = "# Local secrets for this checkout's warehouse. Never commit. Mode 0600.\n"
+        fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(header + "\n".join(lines) + "\n")
+        self.__dict__.pop("_file_secrets", None)
+
+
+def _libpq_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
+
+
+def get_settings(env: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if env is None else env)
+    root = repo_root() if "CSC_HOME" not in environ else Path(environ["CSC_HOME"]).resolve()
+    state = Path(environ.get("CSC_STATE_DIR") or root / ".local").resolve()
+    return Settings(root=root, state_dir=state, env=environ)

@@ -1,0 +1,29 @@
+"""dbt parses and builds against the project's real Postgres."""
+
+from __future__ import annotations
+
+import psycopg
+
+from csc_warehouse.tools import run_dbt
+
+
+def test_dbt_parse():
+    res = run_dbt(["parse", "--no-partial-parse"], capture=True)
+    assert res.returncode == 0, res.stdout[-3000:]
+
+
+def test_dbt_debug_connects(base_settings):
+    res = run_dbt(["debug"], base_settings, capture=True)
+    assert res.returncode == 0, res.stdout[-3000:]
+    assert "All checks passed" in res.stdout
+
+
+def test_dbt_build_in_a_fresh_database(test_db):
+    res = run_dbt(["build"], test_db, capture=True, CSC_DBT_SCHEMA="analytics")
+    assert res.returncode == 0, res.stdout[-5000:]
+    with psycopg.connect(test_db.conninfo()) as conn:
+        tables = conn.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema not in ('pg_catalog', 'information_schema')"
+        ).fetchone()[0]
+    assert tables > 0
