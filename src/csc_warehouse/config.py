@@ -158,17 +158,25 @@ class Settings:
             )
         return value
 
-    def conninfo(self, database: str | None = None) -> str:
-        """A libpq keyword/value string for psycopg."""
+    def conninfo(self, database: str | None = None, *, role: str | None = None) -> str:
+        """A libpq keyword/value string for psycopg.
+
+        ``role`` is one of the pipeline/reader roles of ``csc_warehouse.roles`` (e.g.
+        ``csc_loader``); its password comes from ``CSC_LOADER_PASSWORD`` and so on.
+        """
+        user, password = self.pg_user, self.pg_password
+        if role:
+            user = role
+            password = self.secret(f"{role.upper()}_PASSWORD") or ""
         parts = {
             "host": self.pg_host,
             "port": str(self.pg_port),
-            "user": self.pg_user,
+            "user": user,
             "dbname": database or self.pg_database,
             "application_name": "csc-warehouse",
         }
-        if self.pg_password:
-            parts["password"] = self.pg_password
+        if password:
+            parts["password"] = password
         return " ".join(f"{k}='{_libpq_escape(v)}'" for k, v in parts.items())
 
     def url(
@@ -217,6 +225,10 @@ class Settings:
         wanted = {
             "CSC_PG_PASSWORD": _secrets.token_urlsafe(24),
             "CSC_PSEUDONYM_SECRET": _secrets.token_hex(32),
+            "CSC_LOADER_PASSWORD": _secrets.token_urlsafe(24),
+            "CSC_TRANSFORMER_PASSWORD": _secrets.token_urlsafe(24),
+            "CSC_BI_READER_PASSWORD": _secrets.token_urlsafe(24),
+            "CSC_CASE_READER_PASSWORD": _secrets.token_urlsafe(24),
         }
         existing = _read_env_file(self.secrets_file)
         missing = {k: v for k, v in wanted.items() if k not in existing and not self.env.get(k)}

@@ -344,3 +344,7 @@ class LocalCluster:
                 if name not in have:
                     self.log(f"Creating database {name} ...")
                     conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+        # pgcrypto: hmac() for pseudonymous keys (PostgreSQL's contrib, part of Debian's
+        # postgresql package and of every managed Postgres).
+        with psycopg.connect(self.settings.conninfo(), autocommit=True) as conn:
+            conn.execute("create extension if not exists pgcrypto")

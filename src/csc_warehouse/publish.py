@@ -1,0 +1,213 @@
+"""Write-audit-publish: the nightly build lands in build schemas, BI reads only what passed.
+
+* ``prepare_build`` drops leftovers of an unfinished build (``mart_build``, ``case_build``).
+* dbt builds the marts into ``mart_build`` and the case-level models into ``case_build``.
+* The gates validate the build schemas (``csc_warehouse.gates``).
+* ``publish`` swaps them into ``bi`` and ``case_level`` in ONE transaction: a BI query sees
+  either yesterday's mart or tonight's, never a half-built one. The previous published
+  schemas are kept as ``bi_previous`` / ``case_level_previous`` (one night back) for rollback.
+* ``keep_failed_build`` renames a build that failed its gates to
+  ``mart_failed_<timestamp>`` (and ``case_failed_<timestamp>``) for inspection, leaving the
+  published schemas exactly as they were. The weekly maintenance DAG drops old ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+from psycopg import sql
+
+from csc_warehouse.config import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+BUILD_SCHEMA = "mart_build"
+CASE_BUILD_SCHEMA = "case_build"
+BI_SCHEMA = "bi"
+CASE_SCHEMA = "case_level"
+PAIRS = [(BUILD_SCHEMA, BI_SCHEMA), (CASE_BUILD_SCHEMA, CASE_SCHEMA)]
+
+# Roles that read the published schemas (created by `csc-warehouse db roles`, if present).
+READERS = {BI_SCHEMA: ["csc_bi_reader", "csc_case_reader"], CASE_SCHEMA: ["csc_case_reader"]}
+
+OPS_DDL = """
+create schema if not exists ops;
+create table if not exists ops.publish_log (
+    publish_id bigserial primary key,
+    run_id text not null,
+    extract_date date,
+    published_at timestamptz not null default now(),
+    outcome text not null check (outcome in ('published', 'gate_failed', 'build_failed')),
+    kept_schema text,
+    tables integer,
+    total_rows bigint,
+    detail text
+);
+"""
+
+
+def build_env() -> dict[str, str]:
+    """Environment for the nightly dbt build: write into the build schemas."""
+    return {"CSC_DBT_SCHEMA": BUILD_SCHEMA, "CSC_DBT_CASE_SCHEMA": CASE_BUILD_SCHEMA}
+
+
+def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
+    return (
+        conn.execute("select 1 from pg_namespace where nspname = %s", (name,)).fetchone()
+        is not None
+    )
+
+
+def _role_exists(conn: psycopg.Connection, name: str) -> bool:
+    return conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone() is not None
+
+
+def prepare_build(settings: Settings | None = None) -> None:
+    settings = settings or get_settings()
+    with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
+        conn.execute(OPS_DDL)
+        for build, _ in PAIRS:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
+
+
+@dataclass
+class PublishResult:
+    tables: int
+    total_rows: int
+    published_at: datetime
+
+
+def _table_counts(conn: psycopg.Connection, schema: str) -> dict[str, int]:
+    tables = [
+        r[0]
+        for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = %s "
+            "and table_type = 'BASE TABLE' order by 1",
+            (schema,),
+        )
+    ]
+    counts = {}
+    for table in tables:
+        counts[table] = conn.execute(
+            sql.SQL("select count(*) from {}.{}").format(
+                sql.Identifier(schema), sql.Identifier(table)
+            )
+        ).fetchone()[0]
+    return counts
+
+
+def publish(run_id: str, extract_date=None, settings: Settings | None = None) -> PublishResult:
+    """Swap the build schemas into the published ones, atomically."""
+    settings = settings or get_settings()
+    with psycopg.connect(settings.conninfo()) as conn:
+        conn.execute(OPS_DDL)
+        if not _schema_exists(conn, BUILD_SCHEMA):
+            raise RuntimeError(f"nothing to publish: schema {BUILD_SCHEMA} does not exist")
+        counts = _table_counts(conn, BUILD_SCHEMA)
+        with conn.transaction():
+            # Readers of bi wait on this lock for the instant of the swap, never see a mix.
+            for build, live in PAIRS:
+                if not _schema_exists(conn, build):
+                    continue
+                previous = f"{live}_previous"
+                conn.execute(
+                    sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(previous))
+                )
+                if _schema_exists(conn, live):
+                    conn.execute(
+                        sql.SQL("alter schema {} rename to {}").format(
+                            sql.Identifier(live), sql.Identifier(previous)
+                        )
+                    )
+                conn.execute(
+                    sql.SQL("alter schema {} rename to {}").format(
+                        sql.Identifier(build), sql.Identifier(live)
+                    )
+                )
+                for role in READERS.get(live, []):
+                    if _role_exists(conn, role):
+                        conn.execute(
+                            sql.SQL("grant usage on schema {} to {}").format(
+                                sql.Identifier(live), sql.Identifier(role)
+                            )
+                        )
+                        conn.execute(
+                            sql.SQL("grant select on all tables in schema {} to {}").format(
+                                sql.Identifier(live), sql.Identifier(role)
+                            )
+                        )
+            conn.execute(
+                "insert into ops.publish_log (run_id, extract_date, outcome, tables, total_rows)"
+                " values (%s, %s, 'published', %s, %s)",
+                (run_id, extract_date, len(counts), sum(counts.values())),
+            )
+    log.info("published %d tables (%d rows) to %s", len(counts), sum(counts.values()), BI_SCHEMA)
+    return PublishResult(len(counts), sum(counts.values()), datetime.now(UTC))
+
+
+def keep_failed_build(
+    run_id: str,
+    reason: str,
+    extract_date=None,
+    settings: Settings | None = None,
+    outcome: str = "gate_failed",
+) -> str:
+    """Rename the build schemas out of the way for inspection; published ones untouched."""
+    settings = settings or get_settings()
+    stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
+    kept = f"mart_failed_{stamp}"
+    with psycopg.connect(settings.conninfo()) as conn:
+        conn.execute(OPS_DDL)
+        with conn.transaction():
+            for build, prefix in (
+                (BUILD_SCHEMA, "mart_failed"),
+                (CASE_BUILD_SCHEMA, "case_failed"),
+            ):
+                if _schema_exists(conn, build):
+                    conn.execute(
+                        sql.SQL("alter schema {} rename to {}").format(
+                            sql.Identifier(build), sql.Identifier(f"{prefix}_{stamp}")
+                        )
+                    )
+            conn.execute(
+                "insert into ops.publish_log (run_id, extract_date, outcome, kept_schema, detail)"
+                " values (%s, %s, %s, %s, %s)",
+                (run_id, extract_date, outcome, kept, reason[:2000]),
+            )
+    log.warning("build kept as %s: %s", kept, reason.splitlines()[0] if reason else "")
+    return kept
+
+
+def schema_fingerprint(
+    schema: str = BI_SCHEMA, settings: Settings | None = None
+) -> dict[str, tuple[int, str]]:
+    """Row count and a checksum of every table's rows: proves a schema did not change."""
+    settings = settings or get_settings()
+    out: dict[str, tuple[int, str]] = {}
+    with psycopg.connect(settings.conninfo()) as conn:
+        tables = [
+            r[0]
+            for r in conn.execute(
+                "select table_name from information_schema.tables where table_schema = %s "
+                "and table_type = 'BASE TABLE' order by 1",
+                (schema,),
+            )
+        ]
+        for table in tables:
+            ident = sql.SQL("{}.{}").format(sql.Identifier(schema), sql.Identifier(table))
+            rows = conn.execute(
+                sql.SQL(
+                    "select count(*), coalesce(md5(string_agg(r::text, '|' order by r::text)), '')"
+                    " from {} as r"
+                ).format(ident)
+            ).fetchone()
+            out[table] = (rows[0], rows[1])
+    return out
+
+
+def fingerprint_digest(fp: dict[str, tuple[int, str]]) -> str:
+    return hashlib.sha256(repr(sorted(fp.items())).encode()).hexdigest()
