@@ -1,27 +1,47 @@
 """
 ### csc_nightly: the nightly build of the children's services warehouse
 
-For each source system: wait for the night's `_manifest.json`, load it into raw, then build
-the dbt project (one Airflow task per model, with its tests), gate it, publish it and write
-the scorecard. Logic lives in the `csc_warehouse` package; this file only wires tasks.
+One run loads one **extract date** D (the scheduled 01:30 run on D+1 loads D; a manual run
+or a backfill can say `{"extract_date": "YYYY-MM-DD"}` in its conf).
 
-*Foundation stage:* the DAG checks the warehouse and builds the dbt project; loading, gates
-and publishing join it as they are built.
+1. For each source system (`trust`, `council`, `hr`): **wait** for `LANDING/<system>/<D>/
+   _manifest.json` (a sensor in reschedule mode: it frees its worker slot between checks),
+   until the system's deadline (trust 02:00, council 03:00, hr 05:00; HR sends nothing at
+   weekends, trust nothing after 2022-04-05). A missed deadline notifies and skips that
+   system; the others go on.
+2. **Load** each arrived folder into raw (checked against its manifest and contract, bad
+   rows quarantined). A rejected file fails its load task without retries (a checksum does
+   not heal); the other systems still load.
+3. **Raw gates** (Great Expectations), then **dbt build** of the whole project into the
+   build schemas (cosmos: one task per model, with its tests), whatever arrived.
+4. **Mart gates**, then **publish** atomically to `bi` / `case_level` (BI keeps the last good
+   mart when a gate fails; the failed build is kept for inspection). Publishing updates the
+   `csc_bi_published` asset, which triggers the monthly returns and weekly maintenance DAGs.
+5. The **scorecard report** for the latest month.
+
+Logic lives in `csc_warehouse.orchestration`; this file only wires tasks.
 """
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import dag, task
+from airflow.sdk.bases.sensor import PokeReturnValue
 from cosmos import DbtTaskGroup
 
 from csc_warehouse.orchestration import dbt_config
+from csc_warehouse.orchestration.assets import BI_PUBLISHED
+from csc_warehouse.orchestration.notify import on_failure
+from csc_warehouse.publish import build_env
+
+SYSTEMS = ("trust", "council", "hr")
 
 DEFAULT_ARGS = {
     "owner": "csc-data-engineering",
     "retries": 2,
-    "retry_delay": pendulum.duration(minutes=5),
+    "retry_delay": pendulum.duration(minutes=2),
     "retry_exponential_backoff": True,
+    "on_failure_callback": on_failure,
 }
 
 
@@ -39,9 +59,51 @@ def csc_nightly():
     @task(retries=3)
     def check_warehouse() -> str:
         """The warehouse database answers (retried: a restart heals)."""
-        from csc_warehouse.orchestration.tasks import check_warehouse as check
+        from csc_warehouse.orchestration import tasks
 
-        return check()
+        return tasks.check_warehouse()
+
+    checked = check_warehouse()
+
+    loads = []
+    for system in SYSTEMS:
+
+        @task.sensor(
+            task_id=f"wait_for_{system}",
+            mode="reschedule",
+            poke_interval=300,
+            timeout=6 * 3600,
+            retries=0,
+        )
+        def wait_for(system: str = system, **context) -> PokeReturnValue:
+            from csc_warehouse.orchestration import tasks
+
+            return PokeReturnValue(is_done=tasks.wait_for_extract(system, context))
+
+        @task(task_id=f"load_{system}", retries=1)
+        def load(system: str = system, **context) -> dict:
+            from csc_warehouse.orchestration import tasks
+
+            return tasks.load_system(system, context)
+
+        waited = wait_for()
+        checked >> waited
+        loaded = load()
+        waited >> loaded
+        loads.append(loaded)
+
+    @task(trigger_rule="all_done", retries=0)
+    def raw_gates(**context) -> dict:
+        """Validate raw as loaded tonight; a blocking failure stops the build."""
+        from csc_warehouse.orchestration import tasks
+
+        return tasks.raw_gates(context)
+
+    @task(retries=1)
+    def prepare_build(**context) -> None:
+        from csc_warehouse.orchestration import tasks
+
+        tasks.prepare_build(context)
 
     dbt_build = DbtTaskGroup(
         group_id="dbt_build",
@@ -49,10 +111,27 @@ def csc_nightly():
         profile_config=dbt_config.profile_config(),
         execution_config=dbt_config.execution_config(),
         render_config=dbt_config.render_config(),
+        operator_args={"env": build_env(), "append_env": True},
         default_args={"retries": 0},
     )
 
-    check_warehouse() >> dbt_build
+    @task(retries=0, outlets=[BI_PUBLISHED])
+    def gate_and_publish(**context) -> dict:
+        """Mart gates on the build schema; publish atomically only if they pass."""
+        from csc_warehouse.orchestration import tasks
+
+        return tasks.gate_and_publish(context)
+
+    @task(retries=1)
+    def scorecard_report(**context) -> str:
+        from csc_warehouse.orchestration import tasks
+
+        return tasks.scorecard_report(context)
+
+    gated = raw_gates()
+    prepared = prepare_build()
+    loads >> gated >> prepared >> dbt_build
+    dbt_build >> gate_and_publish() >> scorecard_report()
 
 
 csc_nightly()

@@ -1,16 +1,33 @@
-"""Task bodies for the DAGs. Each is an ordinary function: testable without Airflow."""
+"""Task bodies for the DAGs. Each takes the Airflow context (or nothing) and calls the package.
+
+Kept out of the DAG files so that parsing a DAG imports nothing heavy and touches no
+database or file, and so that every step can be run and tested on its own.
+"""
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, date, datetime
+from typing import Any
+
+from csc_warehouse.config import get_settings
+from csc_warehouse.orchestration import nightly
 
 log = logging.getLogger(__name__)
 
 
+def _extract_date(context: dict[str, Any]) -> date:
+    dag_run = context.get("dag_run")
+    conf = getattr(dag_run, "conf", None) or {}
+    return nightly.extract_date_for(context["logical_date"], conf)
+
+
+def _run_id(context: dict[str, Any]) -> str:
+    return str(context.get("run_id") or getattr(context.get("dag_run"), "run_id", "manual"))
+
+
 def check_warehouse() -> str:
     import psycopg
-
-    from csc_warehouse.config import get_settings
 
     settings = get_settings()
     with psycopg.connect(settings.conninfo(), connect_timeout=10) as conn:
@@ -23,3 +40,142 @@ def check_warehouse() -> str:
         version,
     )
     return version
+
+
+def wait_for_extract(system: str, context: dict[str, Any]) -> bool:
+    """Sensor body: True once the manifest is there; skip when not expected or too late."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from csc_warehouse.orchestration.notify import notify
+
+    extract_date = _extract_date(context)
+    if not nightly.is_expected(system, extract_date):
+        raise AirflowSkipException(f"{system} delivers no folder for {extract_date}")
+    settings = get_settings()
+    if nightly.manifest_arrived(settings.landing, system, extract_date):
+        log.info("%s %s: manifest arrived", system, extract_date)
+        return True
+    dag_run = context.get("dag_run")
+    started = getattr(dag_run, "start_date", None) or datetime.now(UTC)
+    if nightly.deadline_seconds(system, started, extract_date) <= 0 or _deadline_passed(
+        system, extract_date
+    ):
+        notify(
+            "missed_deadline",
+            f"{system} extract for {extract_date} has not arrived by its deadline",
+            system=system,
+            extract_date=extract_date,
+            run_id=_run_id(context),
+        )
+        raise AirflowSkipException(f"{system} {extract_date}: no manifest by the deadline")
+    log.info("%s %s: not there yet", system, extract_date)
+    return False
+
+
+def _deadline_passed(system: str, extract_date: date) -> bool:
+    return nightly.deadline_seconds(system, datetime.now(UTC), extract_date) <= 0
+
+
+def load_system(system: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Load the night's folder; a council delta waiting for an earlier one loads the gap first."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from csc_warehouse.load import loader
+    from csc_warehouse.load.results import LOADED, REJECTED, UNCHANGED, WAITING
+
+    settings = get_settings()
+    extract_date = _extract_date(context)
+    result = loader.load_night(settings, settings.landing, system, extract_date)
+    if result.status == WAITING:
+        log.info("%s: earlier folders pending; loading them in order first", result.label)
+        loader.load_pending(settings, settings.landing, [system])
+        result = loader.load_night(settings, settings.landing, system, extract_date)
+    log.info("%s", result.summary_line())
+    if result.status in (REJECTED, WAITING):
+        # a rejected file (checksum, row count, unknown schema) will not heal by retrying
+        raise AirflowFailException(result.summary_line())
+    return {
+        "system": system,
+        "extract_date": extract_date.isoformat(),
+        "status": result.status,
+        "loaded": result.status in (LOADED, UNCHANGED),
+        "rows_loaded": result.rows_loaded,
+        "rows_quarantined": result.rows_quarantined,
+    }
+
+
+def raw_gates(context: dict[str, Any]) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from csc_warehouse import gates
+
+    result = gates.run_gates("raw", get_settings(), _run_id(context))
+    if not result.passed:
+        raise AirflowFailException(gates.format_failures(result))
+    return {"passed": True, "warnings": len(result.warnings)}
+
+
+def prepare_build(context: dict[str, Any]) -> None:
+    from csc_warehouse import publish
+    from csc_warehouse.pseudonym import install_secret
+
+    settings = get_settings()
+    install_secret(settings)
+    publish.prepare_build(settings)
+
+
+def gate_and_publish(context: dict[str, Any]) -> dict[str, Any]:
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from csc_warehouse import gates
+    from csc_warehouse.errors import WarehouseError
+
+    try:
+        result = gates.gate_and_publish(get_settings(), _run_id(context), _extract_date(context))
+    except WarehouseError as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return result if isinstance(result, dict) else {"published": True}
+
+
+def scorecard_report(context: dict[str, Any]) -> str:
+    from csc_warehouse.report import scorecard
+
+    settings = get_settings()
+    path = scorecard.write_latest(settings, _extract_date(context))
+    log.info("scorecard report: %s", path)
+    return str(path)
+
+
+def first_run_in_period(job: str, period: str, context: dict[str, Any]) -> bool:
+    """True for the first run of ``job`` in this week/month (recorded in ops.job_runs)."""
+    import psycopg
+
+    settings = get_settings()
+    today = datetime.now(UTC).date()
+    if period == "week":
+        key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
+    else:
+        key = today.strftime("%Y-%m")
+    with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
+        conn.execute("create schema if not exists ops")
+        conn.execute(
+            "create table if not exists ops.job_runs (job text, period text, run_id text, "
+            "ran_at timestamptz default now(), primary key (job, period))"
+        )
+        inserted = conn.execute(
+            "insert into ops.job_runs (job, period, run_id) values (%s, %s, %s) "
+            "on conflict do nothing",
+            (job, key, _run_id(context)),
+        ).rowcount
+    log.info("%s for %s: %s", job, key, "due" if inserted else "already done")
+    return bool(inserted)
+
+
+def build_return(name: str, context: dict[str, Any]) -> dict[str, Any]:
+    """Build one return "so far" from the published mart and validate it."""
+    from csc_warehouse.returns import build as returns_build
+
+    settings = get_settings()
+    result = returns_build.build_current(name, settings)
+    log.info("%s: %s", name, result)
+    return result
