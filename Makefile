@@ -47,6 +47,10 @@ format: setup ## fix what ruff and sqlfluff can fix
 	$(VENV)/bin/ruff check --fix . && $(VENV)/bin/ruff format .
 	cd dbt_project && ../$(VENV)/bin/sqlfluff fix models macros tests
 
+bench: setup ## time the nightly run at SCALE (default 0.05): make bench SCALE=1
+	$(CSC) db start
+	$(CSC) bench --scale $(SCALE)
+
 clean: ## stop PostgreSQL and remove local state (.local/, landing/, output/)
 	-$(CSC) db stop
 	rm -rf .local landing output dbt_project/target dbt_project/logs

@@ -29,7 +29,7 @@ apt_updated=""
 apt_install() {
   command -v apt-get >/dev/null || { echo "warning: apt-get not found; install $* by hand" >&2; return 0; }
   if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
-  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
 # --- system packages -------------------------------------------------------------------------

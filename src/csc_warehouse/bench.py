@@ -1,0 +1,383 @@
+"""Benchmarks: where the nightly time goes, at a chosen scale, measured on this machine.
+
+On a fresh database it generates a history, backfills it (the archive load and first build),
+then times one more ordinary night end to end, stage by stage, with rows and peak memory.
+Side-by-side ratios are measured in the same run, because absolute times on a shared machine
+are noisy:
+
+* the loader against a plain ``COPY`` of the same files into unindexed text tables, and
+  against pandas ``to_sql``;
+* an ordinary incremental ``dbt build`` against ``dbt build --full-refresh`` of the same data.
+
+Results go to ``bench/results/bench_scale_<S>.json`` and into the table of
+``docs/benchmarks.md`` (between the ``BENCH`` markers), with the machine they came from.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from csc_warehouse.config import Settings, get_settings
+
+
+@dataclass
+class BenchResult:
+    scale: float
+    seed: int
+    start: str
+    night: str
+    machine: dict[str, Any]
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ratios: dict[str, Any] = field(default_factory=dict)
+    peak_memory_mib: dict[str, float] = field(default_factory=dict)
+    finished_at: str = ""
+
+
+def machine_info() -> dict[str, Any]:
+    mem_gib = None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemTotal"):
+                    mem_gib = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    cpu = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gib": mem_gib,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
+
+
+class PostgresMemory:
+    """Samples the total RSS of the PostgreSQL server processes while a stage runs."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval = interval
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _sample(self) -> float:
+        import psutil
+
+        total = 0
+        for proc in psutil.process_iter(["name", "memory_info"]):
+            try:
+                if proc.info["name"] and proc.info["name"].startswith("postgres"):
+                    total += proc.info["memory_info"].rss
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        return total / 1024 / 1024
+
+    def __enter__(self):
+        def loop():
+            while not self._stop.is_set():
+                self.peak = max(self.peak, self._sample())
+                self._stop.wait(self.interval)
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        if self._thread:
+            self._thread.join()
+
+
+def _maxrss_mib(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def fresh_database(base: Settings, name: str) -> Settings:
+    with psycopg.connect(base.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
+    with psycopg.connect(base.conninfo(name), autocommit=True) as conn:
+        conn.execute("create extension if not exists pgcrypto")
+    return get_settings({**base.env, "CSC_PG_DATABASE": name})
+
+
+def generate(landing: Path, seed: int, scale: float, start: date, end: date) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csc_warehouse",
+            "generate",
+            "--out",
+            str(landing),
+            "--seed",
+            str(seed),
+            "--scale",
+            str(scale),
+            "--start",
+            start.isoformat(),
+            "--end",
+            end.isoformat(),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - started
+
+
+def _folder_rows(folder: Path) -> int:
+    manifest = json.loads((folder / "_manifest.json").read_text())
+    return sum(int(f["rows"]) for f in manifest["files"])
+
+
+def loader_vs_copy(settings: Settings, folder: Path, system: str, night: date) -> dict:
+    """Time the loader, a plain COPY and pandas to_sql on the same CSV folder."""
+    from csc_warehouse.contracts import load_contract
+    from csc_warehouse.load import loader
+
+    contract = load_contract(system)
+    rows = _folder_rows(folder)
+    # 1. the loader, into a scratch database of its own
+    scratch = fresh_database(settings, settings.pg_database + "_ratio")
+    landing = folder.parent.parent
+    started = time.perf_counter()
+    loader.load_night(scratch, landing, system, night)
+    t_loader = time.perf_counter() - started
+
+    # 2. plain COPY of the same files into unindexed text tables
+    fmt = contract.format
+    started = time.perf_counter()
+    with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
+        conn.execute("create schema if not exists plain_copy")
+        for table in contract.tables.values():
+            cols = [c.db_name for c in table.columns_for("1")]
+            ident = sql.Identifier("plain_copy", table.name)
+            conn.execute(
+                sql.SQL("create unlogged table {} ({})").format(
+                    ident,
+                    sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in cols),
+                )
+            )
+            copy_sql = sql.SQL(
+                "copy {} from stdin with (format csv, header true, encoding 'UTF8')"
+            ).format(ident)
+            with (
+                conn.cursor() as cur,
+                cur.copy(copy_sql) as copy,
+                open(folder / table.file, "rb") as fh,
+            ):
+                head = fh.read(3)
+                if head != b"\xef\xbb\xbf":
+                    copy.write(head)
+                while chunk := fh.read(1 << 20):
+                    copy.write(chunk)
+    t_copy = time.perf_counter() - started
+
+    # 3. pandas read_csv + to_sql (the common hand-written alternative)
+    import pandas as pd
+    from sqlalchemy import create_engine
+
+    engine = create_engine(scratch.url(driver="postgresql+psycopg"))
+    started = time.perf_counter()
+    for table in contract.tables.values():
+        frame = pd.read_csv(
+            folder / table.file, dtype=str, encoding=fmt.encoding or "utf-8", keep_default_na=False
+        )
+        frame.to_sql(
+            table.name, engine, schema="public", if_exists="replace", index=False, chunksize=10_000
+        )
+    t_pandas = time.perf_counter() - started
+    engine.dispose()
+    with psycopg.connect(settings.conninfo("postgres"), autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("drop database if exists {} with (force)").format(
+                sql.Identifier(scratch.pg_database)
+            )
+        )
+    return {
+        "folder": f"{system}/{night}",
+        "rows": rows,
+        "loader_s": round(t_loader, 2),
+        "plain_copy_s": round(t_copy, 2),
+        "pandas_to_sql_s": round(t_pandas, 2),
+        "loader_over_copy": round(t_loader / t_copy, 2) if t_copy else None,
+        "pandas_over_loader": round(t_pandas / t_loader, 2) if t_loader else None,
+    }
+
+
+def run_bench(
+    scale: float,
+    *,
+    seed: int = 42,
+    start: date = date(2015, 4, 1),
+    night: date = date(2025, 6, 30),
+    keep: bool = False,
+    say=print,
+) -> BenchResult:
+    from csc_warehouse.load import loader
+    from csc_warehouse.orchestration import pipeline
+    from csc_warehouse.tools import run_dbt
+
+    base = get_settings()
+    tag = str(scale).replace(".", "_")
+    settings = fresh_database(base, f"csc_bench_{tag}")
+    work = base.state_dir / "bench" / f"scale_{tag}"
+    shutil.rmtree(work, ignore_errors=True)
+    landing = work / "landing"
+    env = {
+        **settings.env,
+        "CSC_LANDING": str(landing),
+        "CSC_OUTPUT": str(work / "output"),
+        "CSC_PG_DATABASE": settings.pg_database,
+    }
+    settings = get_settings(env)
+    os.environ.update(
+        {
+            "CSC_LANDING": str(landing),
+            "CSC_OUTPUT": str(work / "output"),
+            "CSC_PG_DATABASE": settings.pg_database,
+        }
+    )
+    result = BenchResult(scale, seed, start.isoformat(), night.isoformat(), machine_info())
+
+    say(f"generating history {start} .. {night - timedelta(days=1)} at scale {scale}")
+    t = generate(landing, seed, scale, start, night - timedelta(days=1))
+    files = sum(1 for _ in landing.rglob("*") if _.is_file())
+    result.stages["generate_history"] = {"seconds": round(t, 1), "files": files}
+
+    say("backfill: loading every archived folder")
+    with PostgresMemory() as pgmem:
+        started = time.perf_counter()
+        summary = loader.load_pending(settings, landing)
+        t_load = time.perf_counter() - started
+        rows = sum(n.rows_loaded for n in summary.nights)
+        result.stages["backfill_load"] = {
+            "seconds": round(t_load, 1),
+            "rows": rows,
+            "folders": len(summary.nights),
+        }
+        say("backfill: first build, gates and publish")
+        first = pipeline.run_night(night - timedelta(days=1), settings, report=False)
+        result.stages["backfill_build"] = {
+            "seconds": round(first.seconds, 1),
+            "ok": first.error is None,
+            "stages": {s.name: round(s.seconds, 1) for s in first.stages},
+        }
+
+        say(f"one ordinary night: {night}")
+        # "tonight" continues the same history: only the one night is written
+        t_gen_night = generate(landing, seed, scale, night, night)
+        ordinary = pipeline.run_night(night, settings, report=True)
+    result.stages["generate_night"] = {"seconds": round(t_gen_night, 1)}
+    result.stages["ordinary_night"] = {
+        "seconds": round(ordinary.seconds, 1),
+        "ok": ordinary.error is None,
+        "error": (ordinary.error or "")[:500],
+        "stages": {
+            s.name: {"seconds": round(s.seconds, 1), "rows": s.rows} for s in ordinary.stages
+        },
+    }
+
+    say("ratio: incremental dbt build vs --full-refresh on the same data")
+    from csc_warehouse.publish import build_env
+
+    started = time.perf_counter()
+    run_dbt(["build", "--quiet"], settings, capture=True, **build_env())
+    t_inc = time.perf_counter() - started
+    started = time.perf_counter()
+    run_dbt(["build", "--quiet", "--full-refresh"], settings, capture=True, **build_env())
+    t_full = time.perf_counter() - started
+    result.ratios["dbt_incremental_vs_full"] = {
+        "incremental_s": round(t_inc, 1),
+        "full_refresh_s": round(t_full, 1),
+        "ratio": round(t_inc / t_full, 2) if t_full else None,
+    }
+
+    say("ratio: loader vs plain COPY vs pandas to_sql")
+    trust_last = landing / "trust" / "2022-04-05"
+    if trust_last.is_dir():
+        result.ratios["loader_vs_copy"] = loader_vs_copy(
+            settings, trust_last, "trust", date(2022, 4, 5)
+        )
+    result.peak_memory_mib = {
+        "python_self": round(_maxrss_mib(resource.RUSAGE_SELF), 1),
+        "python_children": round(_maxrss_mib(resource.RUSAGE_CHILDREN), 1),
+        "postgres_total": round(pgmem.peak, 1),
+    }
+    result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
+    if not keep:
+        shutil.rmtree(landing, ignore_errors=True)
+    return result
+
+
+def write_results(result: BenchResult, root: Path) -> tuple[Path, Path]:
+    out_dir = root / "bench" / "results"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tag = str(result.scale).replace(".", "_")
+    json_path = out_dir / f"bench_scale_{tag}.json"
+    json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")
+    doc = root / "docs" / "benchmarks.md"
+    table = markdown_table(result)
+    begin, end = f"<!-- BENCH scale={result.scale} -->", f"<!-- /BENCH scale={result.scale} -->"
+    text = doc.read_text() if doc.exists() else "# Benchmarks\n\n"
+    block = f"{begin}\n{table}\n{end}"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text)
+    return json_path, doc
+
+
+def markdown_table(result: BenchResult) -> str:
+    m = result.machine
+    buf = io.StringIO()
+    buf.write(
+        f"### Scale {result.scale} (seed {result.seed}, history {result.start} .. "
+        f"{result.night}), {result.finished_at}\n\n"
+    )
+    buf.write(
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gib']} GiB, "
+        f"Python {m['python']}, {m['os']}\n\n"
+    )
+    buf.write("| stage | seconds | rows / detail |\n| --- | ---: | --- |\n")
+    for name, stage in result.stages.items():
+        detail = {k: v for k, v in stage.items() if k not in ("seconds", "stages")}
+        buf.write(f"| {name} | {stage.get('seconds')} | {detail or ''} |\n")
+        for sub, value in (stage.get("stages") or {}).items():
+            secs = value["seconds"] if isinstance(value, dict) else value
+            rows = value.get("rows") if isinstance(value, dict) else None
+            buf.write(f"| &nbsp;&nbsp;{sub} | {secs} | {rows if rows is not None else ''} |\n")
+    buf.write("\n| ratio | value |\n| --- | --- |\n")
+    for name, value in result.ratios.items():
+        buf.write(f"| {name} | {value} |\n")
+    buf.write(f"\nPeak memory (MiB): {result.peak_memory_mib}\n")
+    return buf.getvalue()

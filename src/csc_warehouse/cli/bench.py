@@ -1,0 +1,70 @@
+"""``csc-warehouse bench``: time the nightly run at a scale, stage by stage."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from rich_argparse import RawDescriptionRichHelpFormatter
+
+HELP = """\
+On a fresh database (csc_bench_<scale>): generate a history at the given scale, backfill it,
+then time one more ordinary night end to end, stage by stage (load, raw gates, dbt build,
+mart gates + publish, report), with rows and peak memory. Also measures, in the same run,
+the loader against a plain COPY and pandas to_sql, and an incremental dbt build against a
+full refresh. Writes bench/results/bench_scale_<S>.json and the table in docs/benchmarks.md.
+
+  csc-warehouse bench --scale 1          # `make bench SCALE=1`
+  csc-warehouse bench --scale 0.02 --no-docs   # a quick smoke run (the tests do this)
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="benchmark the nightly run at a scale",
+        description=HELP,
+        formatter_class=RawDescriptionRichHelpFormatter,
+    )
+    p.add_argument("--scale", type=float, default=1.0, help="population scale (1 = one LA)")
+    p.add_argument("--seed", type=int, default=42)
+    p.add_argument(
+        "--night",
+        type=date.fromisoformat,
+        default=date(2025, 6, 30),
+        help="the ordinary night that is timed (history ends the day before)",
+    )
+    p.add_argument("--start", type=date.fromisoformat, default=date(2015, 4, 1))
+    p.add_argument(
+        "--no-docs", action="store_true", help="write the JSON only, leave docs/benchmarks.md alone"
+    )
+    p.add_argument("--keep", action="store_true", help="keep the generated landing folder")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+    from dataclasses import asdict
+
+    from rich.console import Console
+
+    from csc_warehouse.bench import markdown_table, run_bench, write_results
+    from csc_warehouse.config import get_settings
+
+    console = Console()
+    result = run_bench(
+        args.scale,
+        seed=args.seed,
+        start=args.start,
+        night=args.night,
+        keep=args.keep,
+        say=lambda m: console.print(f"[bold]==>[/] {m}"),
+    )
+    if args.no_docs:
+        console.print_json(json.dumps(asdict(result)))
+    else:
+        json_path, doc = write_results(result, get_settings().root)
+        console.print(markdown_table(result))
+        console.print(f"results: {json_path}\ntable:   {doc}")
+    ok = result.stages.get("ordinary_night", {}).get("ok", False)
+    return 0 if ok else 1
