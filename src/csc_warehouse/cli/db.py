@@ -16,6 +16,8 @@ with the warehouse database and Airflow's metadata database.
   status  say whether it runs; exit 0 when it accepts connections, 3 when it does not.
   url     print the warehouse connection URL (password hidden unless --with-password).
   env     print shell exports (PGHOST, PGPORT, ...) for psql: eval "$(csc-warehouse db env)".
+  roles   create the database roles (loader, transformer, BI reader, case reader) and apply
+          the grants: PUBLIC has nothing, BI reads only `bi`. Idempotent; `start` runs it.
 
 With CSC_PG_HOST set, the commands use that external server and start nothing.
 """
@@ -28,7 +30,7 @@ def register(sub) -> None:
         description=HELP,
         formatter_class=RawDescriptionRichHelpFormatter,
     )
-    p.add_argument("action", choices=["start", "stop", "status", "url", "env"])
+    p.add_argument("action", choices=["start", "stop", "status", "url", "env", "roles"])
     p.add_argument(
         "--with-password",
         action="store_true",
@@ -58,8 +60,18 @@ def run(args: argparse.Namespace) -> int:
         for key, value in values.items():
             print(f"export {key}={shlex.quote(value)}")
         return 0
+    if args.action == "roles":
+        from csc_warehouse.roles import ensure_roles
+
+        for line in ensure_roles(settings):
+            print(line)
+        return 0
     if args.action == "start":
         status = cluster.start()
+        if status.running:
+            from csc_warehouse.roles import ensure_roles
+
+            ensure_roles(settings)
     elif args.action == "stop":
         status = cluster.stop()
     else:
