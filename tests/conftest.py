@@ -61,3 +61,25 @@ def make_database(base_settings: Settings):
 @pytest.fixture
 def test_db(make_database) -> Iterator[Settings]:
     yield make_database()
+
+
+def create_raw_layout(settings: Settings) -> None:
+    """The loader's ops and raw tables (empty), as a fresh warehouse has them."""
+    from csc_warehouse.contracts import SYSTEMS, load_contract
+    from csc_warehouse.load.ddl import ensure_ops, ensure_raw
+
+    with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
+        ensure_ops(conn)
+        for system in SYSTEMS:
+            ensure_raw(conn, load_contract(system))
+
+
+@pytest.fixture
+def empty_warehouse(make_database) -> Settings:
+    """A fresh database with the raw layout and the pseudonymisation secret installed."""
+    settings = make_database("csc_test_wh")
+    create_raw_layout(settings)
+    from csc_warehouse.pseudonym import install_secret
+
+    install_secret(settings)
+    return settings

@@ -18,10 +18,12 @@ def test_dbt_debug_connects(base_settings):
     assert "All checks passed" in res.stdout
 
 
-def test_dbt_build_in_a_fresh_database(test_db):
-    res = run_dbt(["build"], test_db, capture=True, CSC_DBT_SCHEMA="analytics")
+def test_dbt_build_on_an_empty_warehouse(empty_warehouse, tmp_path):
+    """The whole project builds (and its tests pass) on a warehouse with no data yet."""
+    res = run_dbt(["build", "--target-path", str(tmp_path / "target")], empty_warehouse,
+                  capture=True, CSC_DBT_SCHEMA="analytics")
     assert res.returncode == 0, res.stdout[-5000:]
-    with psycopg.connect(test_db.conninfo()) as conn:
+    with psycopg.connect(empty_warehouse.conninfo()) as conn:
         tables = conn.execute(
             "select count(*) from information_schema.tables "
             "where table_schema not in ('pg_catalog', 'information_schema')"

@@ -1,0 +1,39 @@
+{#-
+    NHS numbers. The council prints them with spaces (`943 476 5919`), the trust as 10 digits.
+
+    nhs_number_digits(col)   the value with spaces and hyphens removed (text)
+    nhs_number_is_valid(col) true when that is 10 digits with a valid mod-11 check digit
+                             (weights 10..2 on the first nine digits, check = 11 - (sum mod
+                             11), 11 -> 0, 10 -> never valid) and not one digit repeated ten
+                             times (0000000000, 1111111111 and 9999999999 pass mod-11 but are
+                             placeholders, never a child's number); false when a value is given
+                             but fails; NULL when there is no value.
+    nhs_number_clean(col)    the 10 digits when valid, else NULL: the only form matching
+                             across systems may use.
+-#}
+{% macro nhs_number_digits(col) -%}
+    regexp_replace(({{ col }})::text, '[[:space:]-]', '', 'g')
+{%- endmacro %}
+
+
+{% macro nhs_number_is_valid(col) -%}
+    {%- set digits = nhs_number_digits(col) -%}
+    {%- set weighted = [] -%}
+    {%- for position in range(1, 10) -%}
+        {%- do weighted.append(
+            'substr(' ~ digits ~ ', ' ~ position ~ ', 1)::int * ' ~ (11 - position)) -%}
+    {%- endfor -%}
+    (
+        case
+            when nullif(btrim(({{ col }})::text), '') is null then null
+            when {{ digits }} !~ '^[0-9]{10}$' then false
+            when {{ digits }} ~ '^([0-9])\1{9}$' then false
+            else (11 - ({{ weighted | join(' + ') }}) % 11) % 11 = substr({{ digits }}, 10, 1)::int
+        end
+    )
+{%- endmacro %}
+
+
+{% macro nhs_number_clean(col) -%}
+    (case when {{ nhs_number_is_valid(col) }} then {{ nhs_number_digits(col) }} end)
+{%- endmacro %}

@@ -1,0 +1,24 @@
+with
+
+source as (
+
+    {{ latest_snapshot(source('trust', 'assessments'), 'trust', 'assessments') }}
+
+),
+
+final as (
+
+    select
+        'trust'::text as source_system,
+        assessment_id,
+        referral_id,
+        person_id,
+        {{ parse_date('start_date', 'dd/mm/yyyy') }} as start_date,
+        {{ parse_date('authorised_date', 'dd/mm/yyyy') }} as authorised_date,
+        {{ split_code_list('factors', ';') }} as factor_codes,
+        _extract_date
+    from source
+
+)
+
+select * from final
