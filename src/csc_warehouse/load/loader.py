@@ -23,7 +23,7 @@ import hashlib
 import logging
 import re
 import time as _time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -238,14 +238,25 @@ def load_pending(
                     pass
             todo.append((system, d))
         step = progress(len(todo)) if progress else None
+        # ANALYZE once at the end, not after each of thousands of small council deltas
+        # (a backfill spends most of its time in per-folder ANALYZE otherwise).
+        night_options = replace(options, analyze=False)
+        touched: set[tuple[str, str]] = set()
         for system, d in todo:
-            result = _Night(conn, contracts[system], Path(landing), d, options).run()
+            result = _Night(conn, contracts[system], Path(landing), d, night_options).run()
             if result.status == REJECTED and result.previously:
                 summary.skipped_rejected += 1
             elif result.status != UNCHANGED:
                 summary.nights.append(result)
+            if result.status == LOADED:
+                touched.update((system, f.table) for f in result.files)
             if step:
                 step(result)
+        if options.analyze:
+            for system, table in sorted(touched):
+                conn.execute(
+                    sql.SQL("ANALYZE {}").format(sql.Identifier(ddl.raw_schema(system), table))
+                )
     finally:
         if own:
             conn.close()
