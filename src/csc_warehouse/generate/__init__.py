@@ -1,0 +1,408 @@
+"""The synthetic data generator: realistic nightly extracts of the three source systems.
+
+    from csc_warehouse.generate import GenerateOptions, generate, World
+
+    summary = generate(GenerateOptions(out=Path("landing"), seed=1, scale=0.05,
+                                       start=date(2025, 4, 1), end=date(2025, 4, 30)))
+
+``World(seed, scale)`` is the in-memory simulation (see ``sim.py``); ``generate`` replays it day
+by day and writes, for each extract night chosen, what each system held as at that night:
+``LANDING/<system>/<YYYY-MM-DD>/`` with the files first and ``_manifest.json`` last.
+Same seed and arguments give byte-identical files; the files of a night never depend on which
+other nights are written. See docs/generator.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from csc_warehouse.contracts import load_contract
+
+from .calendar import (
+    COUNCIL_FIRST,
+    DEFAULT_END,
+    DEFAULT_START,
+    HORIZON,
+    TRUST_LAST,
+    WORLD_START,
+    system_nights,
+)
+from .faults import CONTENT, Fault, FaultSpecError, apply_content, parse_faults
+from .sim import World
+from .writers import Encoder, Folder, OutFile, file_bytes, generated_at, hr_rows, sha256
+
+SYSTEMS = ("trust", "council", "hr")
+POLICIES = ("spec", "archive-only", "every-night")
+
+__all__ = ["GenerateOptions", "Summary", "World", "generate", "plan_nights"]
+
+
+@dataclass
+class GenerateOptions:
+    out: Path
+    seed: int = 1
+    scale: float = 1.0
+    start: date = DEFAULT_START
+    end: date = DEFAULT_END
+    policy: str = "spec"  # spec | archive-only | every-night
+    systems: tuple[str, ...] = SYSTEMS
+    faults: str | None = None
+    faults_log: Path | None = None
+    truth: Path | None = None
+
+
+@dataclass
+class Summary:
+    out: Path
+    nights: int = 0
+    folders: int = 0
+    files: int = 0
+    rows: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    by_system: dict = field(default_factory=dict)
+    faults: list = field(default_factory=list)
+    faults_log: Path | None = None
+    children: int = 0
+
+
+def plan_nights(opts: GenerateOptions) -> dict[str, list[date]]:
+    return {
+        s: system_nights(s, opts.start, opts.end, opts.policy) if s in opts.systems else []
+        for s in SYSTEMS
+    }
+
+
+def default_faults_log(out: Path) -> Path:
+    out = Path(out)
+    return out.parent / f"{out.name}.faults.json"
+
+
+def generate(
+    opts: GenerateOptions, progress: Callable[[date, int, int], None] | None = None
+) -> Summary:
+    """Write the nights of ``opts`` under ``opts.out``; ``progress(day, done, total)`` per day."""
+    t0 = time.perf_counter()
+    if opts.start > opts.end:
+        raise ValueError("start is after end")
+    if opts.end > HORIZON or opts.start < COUNCIL_FIRST:
+        raise FaultSpecError(f"dates must lie within {COUNCIL_FIRST} .. {HORIZON}")
+    nights = plan_nights(opts)
+    faults = parse_faults(opts.faults, opts.seed, nights)
+    fault_map: dict[tuple[str, date], list[Fault]] = {}
+    for f in faults:
+        fault_map.setdefault((f.system, f.night), []).append(f)
+    out = Path(opts.out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = Summary(
+        out=out, by_system={s: {"folders": 0, "rows": 0, "bytes": 0} for s in SYSTEMS}
+    )
+
+    world = World(opts.seed, opts.scale, want_truth=opts.truth is not None)
+    enc = {"trust": Encoder("trust"), "council": Encoder("council")}
+    contracts = {s: load_contract(s) for s in SYSTEMS}
+    night_ord = {s: {d.toordinal(): d for d in nights[s]} for s in SYSTEMS}
+    keep_trust = bool(nights["trust"])
+    trust_state: dict[str, dict] = {t: {} for t in contracts["trust"].tables}
+    council_first = COUNCIL_FIRST.toordinal()
+    keep_full = council_first in night_ord["council"]
+    council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
+    council_day: dict[str, dict] = {t: {} for t in contracts["council"].tables}
+    write_council = bool(night_ord["council"])
+    fault_records: list[dict] = []
+    last_trust = TRUST_LAST.toordinal()
+
+    def on_change(day, secs, rec, kind, row):
+        if rec.system == "trust":
+            if not keep_trust:
+                return
+            st = trust_state[rec.table]
+            if kind == "D":
+                st.pop(rec, None)
+            else:
+                entry = st.get(rec)
+                if entry is None:
+                    st[rec] = [row, None]
+                else:
+                    entry[0], entry[1] = row, None
+            return
+        if keep_full and day <= council_first:
+            st = council_full[rec.table]
+            if kind == "D":
+                st.pop(rec, None)
+            else:
+                st[rec] = (row, day, secs)
+            return
+        if not write_council or day not in night_ord["council"]:
+            return
+        st = council_day[rec.table]
+        prev = st.get(rec)
+        if kind == "I":
+            st[rec] = ["U" if prev is not None and prev[0] == "D" else "I", row, day, secs]
+        elif kind == "U":
+            st[rec] = ["I" if prev is not None and prev[0] == "I" else "U", row, day, secs]
+        else:
+            if prev is not None and prev[0] == "I":
+                del st[rec]
+            else:
+                st[rec] = ["D", row, day, secs]
+
+    total_days = opts.end.toordinal() - WORLD_START.toordinal() + 1
+    first_day = WORLD_START.toordinal()
+
+    def on_day(day):
+        if progress is not None:
+            progress(date.fromordinal(day), day - first_day + 1, total_days)
+        if day in night_ord["trust"]:
+            folder = _trust_folder(
+                date.fromordinal(day), trust_state, enc["trust"], contracts["trust"]
+            )
+            _write(folder, out, fault_map, summary, fault_records, opts.seed)
+        if keep_trust and day >= last_trust:
+            for st in trust_state.values():
+                st.clear()
+        if day in night_ord["council"]:
+            if day == council_first:
+                folder = _council_full(
+                    date.fromordinal(day), council_full, enc["council"], contracts["council"]
+                )
+                for st in council_full.values():
+                    st.clear()
+            else:
+                folder = _council_delta(
+                    date.fromordinal(day), council_day, enc["council"], contracts["council"]
+                )
+            _write(folder, out, fault_map, summary, fault_records, opts.seed)
+        for st in council_day.values():
+            st.clear()
+        if day in night_ord["hr"]:
+            posts, staff = hr_rows(world.workforce, date.fromordinal(day))
+            folder = Folder("hr", date.fromordinal(day), "full", [posts, staff])
+            _write(folder, out, fault_map, summary, fault_records, opts.seed)
+
+    world.run(opts.end, on_change, on_day)
+    summary.nights = len({d for s in SYSTEMS for d in nights[s]})
+    summary.children = world.n_children
+    if faults:
+        log = opts.faults_log or default_faults_log(out)
+        _write_fault_log(log, fault_records, opts, nights)
+        summary.faults = fault_records
+        summary.faults_log = log
+    if opts.truth is not None:
+        from .truth import write_truth
+
+        write_truth(world, Path(opts.truth), opts)
+    summary.seconds = time.perf_counter() - t0
+    return summary
+
+
+# ---------------------------------------------------------------------- folders
+def _trust_folder(night, state, encoder, contract):
+    files = []
+    for name, table in contract.tables.items():
+        lines = []
+        for rec, entry in state[name].items():
+            if entry[1] is None:
+                entry[1] = encoder.line(rec, entry[0])
+            lines.append(entry[1])
+        files.append(OutFile(table.file, name, table.header(), lines))
+    return Folder("trust", night, "full", files)
+
+
+def _council_full(night, state, encoder, contract):
+    files = []
+    for name, table in contract.tables.items():
+        lines = [
+            encoder.line(rec, row, ("I", encoder.timestamp(day, secs)))
+            for rec, (row, day, secs) in state[name].items()
+        ]
+        files.append(OutFile(table.file, name, table.header(), lines))
+    return Folder("council", night, "full", files)
+
+
+def _council_delta(night, state, encoder, contract):
+    files = []
+    for name, table in contract.tables.items():
+        lines = [
+            encoder.line(rec, row, (kind, encoder.timestamp(day, secs)))
+            for rec, (kind, row, day, secs) in state[name].items()
+        ]
+        files.append(OutFile(table.file, name, table.header(), lines))
+    return Folder("council", night, "delta", files)
+
+
+def _write(folder: Folder, out: Path, fault_map, summary: Summary, fault_records: list, seed: int):
+    system, night = folder.system, folder.night
+    faults = fault_map.get((system, night), [])
+    rng = random.Random(f"{seed}:fault:{system}:{night.isoformat()}")
+    for f in faults:
+        if f.kind in CONTENT:
+            rec = apply_content(folder, f, rng)
+            fault_records.append(_fault_record(f, rec))
+    path = out / system / night.isoformat()
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    entries = []
+    written: list[tuple[str, bytes]] = []
+    if system == "hr":
+        data = file_bytes(folder, folder.files[0], folder.files)
+        digest = sha256(data)
+        for f in folder.files:
+            entries.append(
+                {"name": f.name, "table": f.table, "rows": len(f.lines), "sha256": digest}
+            )
+        written.append((folder.files[0].name, data))
+    else:
+        for f in folder.files:
+            data = file_bytes(folder, f)
+            entries.append(
+                {"name": f.name, "table": f.table, "rows": len(f.lines), "sha256": sha256(data)}
+            )
+            written.append((f.name, data))
+    kinds = {f.kind: f for f in faults}
+    for kind in ("missing_file", "truncated_file", "wrong_checksum"):
+        if kind not in kinds:
+            continue
+        f = kinds[kind]
+        names = [n for n, _ in written]
+        candidates = [n for n in names if f.target in (None, n)] or names
+        sized = [n for n, d in written if n in candidates and d.count(b"\n") > 2] or candidates
+        name = rng.choice(sized)
+        i = names.index(name)
+        detail = ""
+        if kind == "missing_file":
+            written[i] = (name, None)
+            detail = "listed in the manifest, not delivered"
+        elif kind == "truncated_file":
+            data = written[i][1]
+            cut = max(1, int(len(data) * rng.uniform(0.4, 0.8)))
+            while cut > 1 and data[cut - 1 : cut] in (b"\n", b"\r"):
+                cut -= 1
+            written[i] = (name, data[:cut])
+            detail = f"cut at byte {cut} of {len(data)}"
+        else:
+            for e in entries:
+                if e["name"] == name:
+                    e["sha256"] = sha256(b"wrong" + e["sha256"].encode())
+            detail = "manifest sha256 does not match the file"
+        fault_records.append(
+            _fault_record(f, {"file": name, "table": None, "line": None, "detail": detail})
+        )
+    nbytes = 0
+    for name, data in written:
+        if data is None:
+            continue
+        (path / name).write_bytes(data)
+        nbytes += len(data)
+    manifest = {
+        "system": system,
+        "extract_date": night.isoformat(),
+        "schema_version": folder.schema_version,
+        "generated_at": generated_at(system, night, late="late_manifest" in kinds),
+        "mode": folder.mode,
+        "files": entries,
+    }
+    text = json.dumps(manifest, indent=2) + "\n"
+    if "missing_manifest" in kinds:
+        fault_records.append(
+            _fault_record(
+                kinds["missing_manifest"],
+                {
+                    "file": "_manifest.json",
+                    "detail": "no manifest: the folder looks still being written",
+                },
+            )
+        )
+    else:
+        (path / "_manifest.json").write_text(text, encoding="utf-8")
+        nbytes += len(text)
+    if "late_manifest" in kinds:
+        fault_records.append(
+            _fault_record(
+                kinds["late_manifest"],
+                {
+                    "file": "_manifest.json",
+                    "detail": f"generated_at {manifest['generated_at']}: after the expected arrival",
+                },
+            )
+        )
+    if "duplicate_folder" in kinds:
+        dup = out / system / f"{night.isoformat()}_2"
+        if dup.exists():
+            shutil.rmtree(dup)
+        shutil.copytree(path, dup)
+        if (dup / "_manifest.json").exists():
+            again = dict(manifest, generated_at=manifest["generated_at"].replace("T0", "T1", 1))
+            (dup / "_manifest.json").write_text(
+                json.dumps(again, indent=2) + "\n", encoding="utf-8"
+            )
+        fault_records.append(
+            _fault_record(
+                kinds["duplicate_folder"],
+                {
+                    "file": None,
+                    "detail": f"delivered twice: a second copy in {dup.name}/ (same extract_date)",
+                },
+            )
+        )
+    rows = (
+        sum(e["rows"] for e in entries)
+        if system != "hr"
+        else sum(len(f.lines) for f in folder.files)
+    )
+    summary.folders += 1
+    summary.files += sum(1 for _, d in written if d is not None) + (
+        0 if "missing_manifest" in kinds else 1
+    )
+    summary.rows += rows
+    summary.bytes += nbytes
+    s = summary.by_system[system]
+    s["folders"] += 1
+    s["rows"] += rows
+    s["bytes"] += nbytes
+
+
+def _fault_record(f: Fault, rec: dict) -> dict:
+    return {
+        "system": f.system,
+        "extract_date": f.night.isoformat(),
+        "kind": f.kind,
+        "folder": f"{f.system}/{f.night.isoformat()}",
+        "file": rec.get("file"),
+        "table": rec.get("table"),
+        "line": rec.get("line"),
+        "detail": rec.get("detail", ""),
+    }
+
+
+def _write_fault_log(path: Path, records: list[dict], opts: GenerateOptions, nights) -> None:
+    """Merge with an existing log: entries for the nights written now are replaced."""
+    path = Path(path)
+    old = []
+    if path.exists():
+        try:
+            old = json.loads(path.read_text(encoding="utf-8")).get("faults", [])
+        except (ValueError, AttributeError):
+            old = []
+    written = {(s, d.isoformat()) for s in SYSTEMS for d in nights[s]}
+    keep = [r for r in old if (r["system"], r["extract_date"]) not in written]
+    allf = sorted(keep + records, key=lambda r: (r["extract_date"], r["system"], r["kind"]))
+    doc = {"landing": str(Path(opts.out)), "seed": opts.seed, "scale": opts.scale, "faults": allf}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+
+
+def _csv(path: Path, header: list[str], rows) -> None:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
