@@ -83,3 +83,11 @@ def empty_warehouse(make_database) -> Settings:
 
     install_secret(settings)
     return settings
+
+
+@pytest.fixture(scope="session")
+def e2e_warehouse(make_database, tmp_path_factory):
+    """A generated history, backfilled into its own database (see tests/e2e_support.py)."""
+    from e2e_support import build_warehouse
+
+    return build_warehouse(make_database, tmp_path_factory.mktemp("e2e"))
