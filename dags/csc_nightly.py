@@ -14,7 +14,7 @@ or a backfill can say `{"extract_date": "YYYY-MM-DD"}` in its conf).
    not heal); the other systems still load.
 3. **Raw gates** (Great Expectations), then **dbt build** of the whole project into the
    build schemas (cosmos: one task per model, with its tests), whatever arrived.
-4. **Mart gates**, then **publish** atomically to `bi` / `case_level` (BI keeps the last good
+4. **Retention** on the build schema, **mart gates**, then **publish** atomically to `bi` / `case_level` (BI keeps the last good
    mart when a gate fails; the failed build is kept for inspection). Publishing updates the
    `csc_bi_published` asset, which triggers the monthly returns and weekly maintenance DAGs.
 5. The **scorecard report** for the latest month.
@@ -115,6 +115,13 @@ def csc_nightly():
         default_args={"retries": 0},
     )
 
+    @task(retries=1)
+    def apply_retention(**context) -> dict:
+        """Children whose involvement ended over CSC_RETENTION_YEARS ago leave the build."""
+        from csc_warehouse.orchestration import tasks
+
+        return tasks.apply_retention(context)
+
     @task(retries=0, outlets=[BI_PUBLISHED])
     def gate_and_publish(**context) -> dict:
         """Mart gates on the build schema; publish atomically only if they pass."""
@@ -131,7 +138,7 @@ def csc_nightly():
     gated = raw_gates()
     prepared = prepare_build()
     loads >> gated >> prepared >> dbt_build
-    dbt_build >> gate_and_publish() >> scorecard_report()
+    dbt_build >> apply_retention() >> gate_and_publish() >> scorecard_report()
 
 
 csc_nightly()

@@ -149,6 +149,14 @@ def _run_stages(
 
     _timed(run, "prepare build", prepare, say)
     _timed(run, "dbt build", lambda: dbt_build(settings, full_refresh), say)
+
+    def retention() -> dict[str, Any]:
+        from csc_warehouse.retention import apply_retention
+
+        result = apply_retention(publish.BUILD_SCHEMA, extract_date, settings=settings)
+        return {"rows": result.rows, "detail": f"{result.children} children past retention"}
+
+    _timed(run, "retention", retention, say)
     _timed(
         run,
         "mart gates + publish",

@@ -124,6 +124,15 @@ def prepare_build(context: dict[str, Any]) -> None:
     publish.prepare_build(settings)
 
 
+def apply_retention(context: dict[str, Any]) -> dict[str, Any]:
+    """Retention on the build schema, before the gates: BI never holds expired children."""
+    from csc_warehouse.publish import BUILD_SCHEMA
+    from csc_warehouse.retention import apply_retention as apply
+
+    result = apply(BUILD_SCHEMA, _extract_date(context), settings=get_settings())
+    return {"children": result.children, "rows": result.rows, "cutoff": str(result.cutoff)}
+
+
 def gate_and_publish(context: dict[str, Any]) -> dict[str, Any]:
     from airflow.sdk.exceptions import AirflowFailException
 
