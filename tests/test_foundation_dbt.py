@@ -20,8 +20,12 @@ def test_dbt_debug_connects(base_settings):
 
 def test_dbt_build_on_an_empty_warehouse(empty_warehouse, tmp_path):
     """The whole project builds (and its tests pass) on a warehouse with no data yet."""
-    res = run_dbt(["build", "--target-path", str(tmp_path / "target")], empty_warehouse,
-                  capture=True, CSC_DBT_SCHEMA="analytics")
+    res = run_dbt(
+        ["build", "--target-path", str(tmp_path / "target")],
+        empty_warehouse,
+        capture=True,
+        CSC_DBT_SCHEMA="analytics",
+    )
     assert res.returncode == 0, res.stdout[-5000:]
     with psycopg.connect(empty_warehouse.conninfo()) as conn:
         tables = conn.execute(
