@@ -159,9 +159,15 @@ def keep_failed_build(
     """Rename the build schemas out of the way for inspection; published ones untouched."""
     settings = settings or get_settings()
     stamp = datetime.now(UTC).strftime("%Y%m%d_%H%M%S")
-    kept = f"mart_failed_{stamp}"
     with psycopg.connect(settings.conninfo()) as conn:
         conn.execute(OPS_DDL)
+        base, n = stamp, 1
+        while _schema_exists(conn, f"mart_failed_{stamp}") or _schema_exists(
+            conn, f"case_failed_{stamp}"
+        ):
+            n += 1
+            stamp = f"{base}_{n}"
+        kept = f"mart_failed_{stamp}"
         with conn.transaction():
             for build, prefix in (
                 (BUILD_SCHEMA, "mart_failed"),

@@ -25,6 +25,8 @@ import re
 import time as _time
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 
 import psycopg
@@ -69,8 +71,10 @@ log = logging.getLogger("csc_warehouse.load")
 
 COUNCIL_FIRST_DATE = date(2015, 4, 1)
 _SYSTEM_LOCK_BASE = 4_247_100
-_FLUSH_ROWS = 4096
+_FLUSH_ROWS = 1024
 _SPECIAL = re.compile("[\\\\\n\r\x00]").search
+# anything COPY text format cannot take as is (the field separator, tab, included)
+_SPECIAL_ANY = re.compile("[\\\\\t\n\r\x00]").search
 PROBLEM_NUL = Problem(BAD_ENCODING, "contains a NUL character")
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"})
 
@@ -201,13 +205,19 @@ def load_pending(
     options: LoadOptions | None = None,
     progress=None,
     conn: psycopg.Connection | None = None,
+    until: date | str | None = None,
 ) -> LoadSummary:
     """Load every folder with a manifest that is not loaded yet, council in date order.
+
+    ``until``: only folders with an extract date on or before it (a DAG run for night D
+    catches up the gap before D but never loads a later night early); later folders are
+    left alone and counted in ``summary.later``.
 
     ``progress(total)`` is called once with the number of folders to look at and returns a
     callable ``step(night_result)`` called after each (the CLI's progress bar); optional.
     """
     started = _time.monotonic()
+    until = _parse_date(until) if until is not None else None
     options = options or LoadOptions.from_settings(settings)
     contracts = dict(contracts or {})
     summary = LoadSummary()
@@ -225,6 +235,9 @@ def load_pending(
         }
         todo = []
         for system, d, folder in find_folders(landing, systems):
+            if until is not None and d > until:
+                summary.later += 1
+                continue
             if not (folder / MANIFEST).is_file():
                 summary.not_ready += 1
                 continue
@@ -369,9 +382,16 @@ class _Night:
             self._record_rejection(manifest, manifest.fingerprint, exc.per_file, exc.summary, loads)
             return
         if self.options.analyze:
+            # the statistics a new batch makes stale: the lineage columns staging filters on
+            # (a new _batch_id is outside the histogram). The other columns' statistics move
+            # little from one night to the next; autovacuum, load_pending (at the end of a
+            # run) and the weekly maintenance refresh them (a full ANALYZE costs as much as
+            # loading the night).
             for name in loads:
                 self.conn.execute(
-                    sql.SQL("ANALYZE {}").format(sql.Identifier(ddl.raw_schema(self.system), name))
+                    sql.SQL("ANALYZE {} (_batch_id, _extract_date)").format(
+                        sql.Identifier(ddl.raw_schema(self.system), name)
+                    )
                 )
 
     # -- state ---
@@ -775,20 +795,29 @@ class _Night:
     def _reconcile(
         self, batch_id: int, loads: dict[str, _TableLoad], files: list[FileResult]
     ) -> None:
+        """manifest rows = raw rows + open quarantined rows, per file, counted in the database
+        (one round trip: a count per raw table, and the quarantine grouped by table)."""
         schema = ddl.raw_schema(self.system)
         by_table = {f.table: f for f in files}
+        names = list(loads)
+        counts = sql.SQL(" UNION ALL ").join(
+            sql.SQL("SELECT {}::text, count(*) FROM {} WHERE _batch_id = %(b)s").format(
+                sql.Literal(name), sql.Identifier(schema, name)
+            )
+            for name in names
+        )
+        query = sql.SQL(
+            "WITH raw(t, n) AS ({counts}), q AS (SELECT table_name AS t, count(*) AS n "
+            "FROM ops.quarantine WHERE batch_id = %(b)s AND replayed_at IS NULL "
+            "GROUP BY table_name) "
+            "SELECT raw.t, raw.n, coalesce(q.n, 0) FROM raw LEFT JOIN q USING (t)"
+        ).format(counts=counts)
+        got = {
+            t: (raw, quarantined)
+            for t, raw, quarantined in self.conn.execute(query, {"b": batch_id})
+        }
         for name, tl in loads.items():
-            raw = self.conn.execute(
-                sql.SQL("SELECT count(*) FROM {} WHERE _batch_id = %s").format(
-                    sql.Identifier(schema, name)
-                ),
-                (batch_id,),
-            ).fetchone()[0]
-            quarantined = self.conn.execute(
-                "SELECT count(*) FROM ops.quarantine WHERE batch_id = %s AND table_name = %s "
-                "AND replayed_at IS NULL",
-                (batch_id, name),
-            ).fetchone()[0]
+            raw, quarantined = got[name]
             fr = by_table[name]
             if raw + quarantined != tl.entry_rows or raw != fr.rows_loaded:
                 raise ReconciliationError(
@@ -887,6 +916,9 @@ class _TableLoader:
             key_idx = dedupe_columns(contract, table, header)
             self.single = key_idx[0] if len(key_idx) == 1 else None
             self.key_idx = key_idx
+            self.keyget = itemgetter(*key_idx)  # a field, or a tuple of fields
+            self.seen: dict = {}  # key -> first line (the duplicate check)
+            self.check_batch = checker.check_batch
             ct_name = change_type_column(table) if contract.mode == "delta" else None
             self.ct = header.index(ct_name) if ct_name else None
             self.kpos = [header.index(k) for k in table.key]
@@ -969,59 +1001,105 @@ class _TableLoader:
         return fr
 
     def _copy_csv_fast(self, reader: CsvReader, write) -> int:
-        """The hot loop for a clean (valid UTF-8) CSV file: csv.reader straight into COPY."""
+        """The hot loop for a clean (valid UTF-8) CSV file: csv.reader straight into COPY.
+
+        Records are read ``_FLUSH_ROWS`` at a time. A batch of one-line records that all have
+        the right column count, pass :meth:`RowChecker.check_batch`, hold no new duplicate key
+        and need no COPY escaping goes to COPY without per-row work in Python; any other batch
+        goes through :meth:`_csv_rows`, row by row, exactly as the row checks say."""
         rd = reader.csv_reader
+        ncols, check_batch, suffix = self.ncols, self.check_batch, self.suffix
+        keyget = self.keyget
+        escape_all = self.escape_all
+        seen = self.seen
+        seen_isdisjoint = seen.keys().isdisjoint
+        join = "\t".join
+        flat = "".join
+        special = _SPECIAL_ANY
+        wanted = {ncols}
+        records = 0
+        while True:
+            start = rd.line_num
+            batch: list[list[str]] = []
+            error: csv.Error | None = None
+            try:
+                batch.extend(islice(rd, _FLUSH_ROWS))
+            except csv.Error as exc:  # the rows read before it stay in ``batch``
+                error = exc
+            n = len(batch)
+            if not n and error is None:
+                return records
+            end = rd.line_num
+            if (
+                error is None
+                and end - start == n  # one line per record: lines start+1 .. end
+                and set(map(len, batch)) == wanted
+                and special(flat(batch[-1])) is None  # (an unterminated quote at EOF)
+                and (not escape_all or special(flat(map(flat, batch))) is None)
+                and check_batch(batch)
+            ):
+                keys = list(map(keyget, batch))
+                if seen_isdisjoint(keys):
+                    before = len(seen)
+                    seen.update(zip(keys, range(start + 1, end + 1), strict=True))
+                    if len(seen) == before + n:
+                        write(
+                            "".join(
+                                [
+                                    f"{join(r)}{suffix}{line}\n"
+                                    for line, r in zip(
+                                        range(start + 1, end + 1), batch, strict=True
+                                    )
+                                ]
+                            )
+                        )
+                        records += n
+                        continue
+                    for k in keys:  # a key twice in this batch: undo, then row by row
+                        seen.pop(k, None)
+            records += self._csv_rows(batch, start, end, error, write)
+
+    def _csv_rows(
+        self, batch: list[list[str]], start: int, end: int, error: csv.Error | None, write
+    ) -> int:
+        """Records of a batch one by one (the rules of :meth:`_copy_records`); returns how many
+        records the batch held (blank lines are not records; a csv.Error ends the batch with
+        one unparseable record)."""
         ncols, check, suffix = self.ncols, self.check, self.suffix
-        single, key_idx = self.single, self.key_idx
+        keyget = self.keyget
         escape_all = self.escape_all
         quarantine = self.quarantine
-        seen: dict = {}
-        setdefault = seen.setdefault
+        setdefault = self.seen.setdefault
         join = "\t".join
         buf: list[str] = []
-        append = buf.append
         records = 0
-        prev = rd.line_num
-        while True:
-            try:
-                for r in rd:
-                    first = prev + 1
-                    prev = rd.line_num
-                    if not r:
-                        continue  # a blank line is not a record
-                    records += 1
-                    if len(r) != ncols:
-                        quarantine.append((first, prev, problem_column_count(len(r), ncols), None))
-                        continue
-                    prob = check(r)
-                    if prob is None:
-                        f = setdefault(
-                            r[single] if single is not None else tuple([r[i] for i in key_idx]),
-                            first,
-                        )
-                        if f is not first:
-                            prob = Problem(DUPLICATE, f"duplicate key (first at line {f})")
-                    if prob is not None:
-                        quarantine.append((first, prev, prob, None))
-                        continue
-                    if escape_all or prev != first:
-                        s = join(r)
-                        if "\x00" in s:
-                            quarantine.append((first, prev, PROBLEM_NUL, None))
-                            continue
-                        s = join([x.translate(_COPY_ESCAPES) for x in r])
-                    else:
-                        s = join(r)
-                    append(f"{s}{suffix}{first}\n")
-                    if len(buf) >= _FLUSH_ROWS:
-                        write("".join(buf))
-                        buf.clear()
-                break
-            except csv.Error as exc:
-                first = prev + 1
-                prev = max(rd.line_num, first)
-                records += 1
-                quarantine.append((first, prev, problem_unparseable(str(exc)), None))
+        spans = _record_spans(batch, start, end, error is None)
+        for r, (first, last) in zip(batch, spans, strict=True):
+            if not r:
+                continue  # a blank line is not a record
+            records += 1
+            if len(r) != ncols:
+                quarantine.append((first, last, problem_column_count(len(r), ncols), None))
+                continue
+            prob = check(r)
+            if prob is None:
+                f = setdefault(keyget(r), first)
+                if f is not first:
+                    prob = Problem(DUPLICATE, f"duplicate key (first at line {f})")
+            if prob is not None:
+                quarantine.append((first, last, prob, None))
+                continue
+            s = join(r)
+            if escape_all or last != first or "\r" in s or "\n" in s:
+                if "\x00" in s:
+                    quarantine.append((first, last, PROBLEM_NUL, None))
+                    continue
+                s = join([x.translate(_COPY_ESCAPES) for x in r])
+            buf.append(f"{s}{suffix}{first}\n")
+        if error is not None:
+            first = (spans[-1][1] if spans else start) + 1
+            records += 1
+            quarantine.append((first, max(end, first), problem_unparseable(str(error)), None))
         if buf:
             write("".join(buf))
         return records
@@ -1132,6 +1210,32 @@ class _TableLoader:
             ct=sql.Identifier(ct_col),
         )
         return self.conn.execute(query, (*arrays, self.superseded)).fetchone()[0]
+
+
+def _record_spans(
+    batch: list[list[str]], start: int, end: int, complete: bool
+) -> list[tuple[int, int]]:
+    """The physical lines (first, last) of the records csv.reader read from line ``start + 1``
+    on, ending at line ``end`` (``complete``: no csv.Error cut the batch short).
+
+    One line per record when the counts agree; otherwise a record spans one line more per line
+    break inside its (quoted) fields - CRLF, CR or LF, as the file iterator splits lines. The
+    last record of a complete batch ends where the reader stopped (as ``line_num`` says), which
+    also covers a quote left open at the end of the file."""
+    if complete and end - start == len(batch):
+        return [(n, n) for n in range(start + 1, end + 1)]
+    spans = []
+    line = start
+    for r in batch:
+        breaks = 0
+        for x in r:
+            if "\n" in x or "\r" in x:
+                breaks += x.count("\n") + x.count("\r") - x.count("\r\n")
+        spans.append((line + 1, line + 1 + breaks))
+        line += 1 + breaks
+    if complete and spans:
+        spans[-1] = (spans[-1][0], max(end, spans[-1][0]))
+    return spans
 
 
 def link_quarantine(conn, batch_id: int) -> None:

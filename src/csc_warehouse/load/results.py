@@ -113,6 +113,7 @@ class LoadSummary:
     seconds: float = 0.0
     not_ready: int = 0
     skipped_rejected: int = 0  # previously rejected folders, unchanged since (not retried)
+    later: int = 0  # folders after load_pending(until=...), left for a later run
 
     def count(self, status: str) -> int:
         return sum(1 for n in self.nights if n.status == status)
@@ -154,6 +155,8 @@ class LoadSummary:
         ]
         if self.not_ready:
             parts.append(f"{self.not_ready} folders not ready (no manifest)")
+        if self.later:
+            parts.append(f"{self.later} later folders left for their night")
         if self.skipped_rejected:
             parts.append(f"{self.skipped_rejected} previously rejected folders unchanged")
         return ", ".join(parts)

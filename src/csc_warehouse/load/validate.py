@@ -10,6 +10,13 @@ Per-field checks are the cost of a load, so they are kept cheap:
   values a lot); timestamps check their date part through the same cache and the time part
   with a regex.
 
+Rows are also checked a batch at a time (:meth:`RowChecker.check_batch`): per column, with one
+C-level operation over the column's values where possible (a set ``issuperset`` for codes and
+booleans, the new values of a date column against the cache, one regex over the joined values
+of a key pattern). A batch check is *sound*, never looser than the row checks: when it says
+"all pass", every row passes its row check; when it cannot say so, the caller checks that batch
+row by row, so which row fails and why is decided by the row checker alone.
+
 A failed check returns a :class:`Problem` - a reason code, a message naming the column and
 what was expected, and the column. Messages never contain the value: quarantine reasons end
 up in logs and in ``quarantine list``, and values are personal data.
@@ -19,8 +26,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from operator import itemgetter
 
 from csc_warehouse.contracts import Column, Contract, Table
 
@@ -121,23 +130,35 @@ def _format_regex(fmt: str) -> tuple[re.Pattern, str]:
 
 
 class DateChecker:
-    """Validates date strings of one or more formats, caching the valid ones."""
+    """Validates date strings of one or more formats, caching the valid ones.
+
+    A format is checked by its strict regex, then as a calendar date: ``date(Y, m, d)`` when
+    the date part is made of ``%d``, ``%m`` and ``%Y`` once each (30x cheaper than
+    ``strptime``, same verdict: the regex fixes the widths, ``date`` the ranges), else
+    ``strptime``."""
 
     MAX_CACHE = 200_000
 
     def __init__(self, formats: list[str]):
-        self.formats = [_format_regex(f) for f in formats]
+        self.formats = []
+        for f in formats:
+            rx, dfmt = _format_regex(f)
+            self.formats.append((rx, dfmt, _date_fields(dfmt)))
         self.good: set[str] = set()
 
     def __call__(self, value: str) -> bool:
         if value in self.good:
             return True
-        for rx, dfmt in self.formats:
+        for rx, dfmt, fields in self.formats:
             m = rx.match(value)
             if m is None:
                 continue
             try:
-                datetime.strptime(m.group(1), dfmt)
+                if fields is not None:
+                    g = fields.match(m.group(1))
+                    date(int(g["Y"]), int(g["m"]), int(g["d"]))
+                else:
+                    datetime.strptime(m.group(1), dfmt)
             except ValueError:
                 continue
             if len(self.good) > self.MAX_CACHE:
@@ -145,6 +166,24 @@ class DateChecker:
             self.good.add(value)
             return True
         return False
+
+
+def _date_fields(dfmt: str) -> re.Pattern | None:
+    """A regex with groups Y, m, d for a date format of exactly those three tokens."""
+    tokens = re.findall(r"%.", dfmt)
+    if sorted(tokens) != ["%Y", "%d", "%m"]:
+        return None
+    rx = ""
+    i = 0
+    while i < len(dfmt):
+        tok = dfmt[i : i + 2]
+        if tok in ("%d", "%m", "%Y"):
+            rx += f"(?P<{tok[1]}>{_TOKENS[tok][0]})"
+            i += 2
+        else:
+            rx += re.escape(dfmt[i])
+            i += 1
+    return re.compile(rx + r"\Z")
 
 
 class TimestampChecker:
@@ -306,6 +345,104 @@ class RowChecker:
         exec(compile(source, f"<check {contract.system}.{table.name}>", "exec"), ns)  # noqa: S102
         self.source = source
         self.check = ns["check"]
+        self._batch = [
+            (itemgetter(i), fn)
+            for i, col in enumerate(self.columns)
+            if (fn := _column_batch_check(col, dates, stamps, bools)) is not None
+        ]
+
+    def check_batch(self, rows: list[list[str]]) -> bool:
+        """True when every row (each with exactly ``ncols`` fields) passes :meth:`check`.
+
+        False means "not known": check those rows one by one."""
+        for get, fn in self._batch:
+            if not fn(list(map(get, rows))):
+                return False
+        return True
+
+
+BatchCheck = Callable[[list[str]], bool]
+
+
+def _column_batch_check(
+    col: Column,
+    dates: DateChecker | None,
+    stamps: TimestampChecker | None,
+    bools: frozenset[str],
+) -> BatchCheck | None:
+    """A check of all the values of one column at once (see the module doc), or None when
+    the column has no rule. Mirrors the generated row check; may be stricter, never looser."""
+    required = col.required
+    parts: list[BatchCheck] = []
+    t = col.type
+    if t == "code" and col.codes is not None:
+        allowed = frozenset(col.codes) | (frozenset() if required else frozenset([""]))
+        parts.append(allowed.issuperset)
+    elif t == "list" and col.codes is not None:
+        codes = frozenset(col.codes)
+        sep = col.separator or ";"
+
+        def list_ok(vals: list[str]) -> bool:
+            distinct = set(vals)
+            distinct.discard("")
+            return all(codes.issuperset(v.split(sep)) for v in distinct)
+
+        parts.append(list_ok)
+    elif t in ("int", "decimal"):
+        match = (_INT if t == "int" else _DECIMAL).match
+        parts.append(lambda vals: all(map(match, filter(None, vals))))
+    elif t == "date" and dates is not None:
+        good, date_ok = dates.good, dates
+
+        def dates_ok(vals: list[str]) -> bool:
+            new = set(vals).difference(good)
+            new.discard("")
+            return all(map(date_ok, new))
+
+        parts.append(dates_ok)
+    elif t == "timestamp" and stamps is not None:
+        if stamps.date_slice is None:
+            parts.append(lambda vals: all(map(stamps, filter(None, vals))))
+        else:
+            ts_match, dgood, date_ok = stamps.rx.match, stamps.dates.good, stamps.dates
+            date_part = itemgetter(slice(*stamps.date_slice))
+
+            def stamps_ok(vals: list[str]) -> bool:
+                present = list(filter(None, vals))
+                if not all(map(ts_match, present)):
+                    return False
+                new = set(map(date_part, present)).difference(dgood)
+                return all(map(date_ok, new))
+
+            parts.append(stamps_ok)
+    elif t == "bool":
+        allowed_b = bools | (frozenset() if required else frozenset([""]))
+        parts.append(allowed_b.issuperset)
+    elif t == "json":
+        parts.append(lambda vals: all(map(_json_ok, set(filter(None, vals)))))
+    if col.pattern:
+        joined = joined_pattern(col.pattern)
+        if joined is not None:
+
+            def pattern_ok(vals: list[str], fullmatch=joined.fullmatch) -> bool:
+                present = list(filter(None, vals))
+                if not present:
+                    return True
+                text = "\n".join(present)
+                # a value holding a newline would make the joined text lie: not known
+                return text.count("\n") == len(present) - 1 and fullmatch(text) is not None
+
+            parts.append(pattern_ok)
+        else:
+            search = col.regex.search
+            parts.append(lambda vals: all(map(search, filter(None, vals))))
+    if required:
+        parts.insert(0, lambda vals: "" not in vals)
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    return lambda vals: all(p(vals) for p in parts)
 
 
 _SIMPLE_PATTERN = re.compile(r"\^([A-Za-z]*)\\d(\+|\{(\d+)\}|\{(\d+),(\d+)\})\$")
@@ -332,6 +469,24 @@ def fast_pattern(pattern: str) -> str | None:
         parts.append("v.isdigit()")
     parts.append("v.isascii()")
     return " and ".join(parts)
+
+
+def joined_pattern(pattern: str) -> re.Pattern | None:
+    """For a simple pattern (see :func:`fast_pattern`): a regex matching values of it joined
+    by newlines (``T1234567\\nT7654321``) - one regex call checks a whole column of a batch.
+    Same strings as the fast row check (ASCII digits only, no trailing newline)."""
+    m = _SIMPLE_PATTERN.fullmatch(pattern)
+    if not m:
+        return None
+    prefix, _, exact, lo, hi = m.groups()
+    if exact is not None:
+        rep = f"{{{exact}}}"
+    elif lo is not None:
+        rep = f"{{{lo},{hi}}}"
+    else:
+        rep = "+"
+    one = f"{re.escape(prefix)}[0-9]{rep}"
+    return re.compile(f"(?:{one}\n)*{one}")
 
 
 def header_diff(expected: list[str], got: list[str]) -> str:

@@ -13,7 +13,7 @@ from csc_warehouse.config import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-FAILED_BUILD = re.compile(r"^(mart|case)_failed_(\d{8})_(\d{6})$")
+FAILED_BUILD = re.compile(r"^(mart|case)_failed_(\d{8})_(\d{6})(_\d+)?$")
 
 
 def drop_old_failed_builds(settings: Settings | None = None, keep_days: int = 14) -> list[str]:

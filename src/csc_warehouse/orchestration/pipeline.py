@@ -70,7 +70,7 @@ def load_systems(settings: Settings, extract_date: date) -> dict[str, Any]:
     details = []
     problems = []
     for system in nightly.SYSTEMS:
-        summary = loader.load_pending(settings, settings.landing, [system])
+        summary = loader.load_pending(settings, settings.landing, [system], until=extract_date)
         for night in summary.nights:
             rows += night.rows_loaded
             if night.problem:

@@ -88,7 +88,7 @@ def load_system(system: str, context: dict[str, Any]) -> dict[str, Any]:
     result = loader.load_night(settings, settings.landing, system, extract_date)
     if result.status == WAITING:
         log.info("%s: earlier folders pending; loading them in order first", result.label)
-        loader.load_pending(settings, settings.landing, [system])
+        loader.load_pending(settings, settings.landing, [system], until=extract_date)
         result = loader.load_night(settings, settings.landing, system, extract_date)
     log.info("%s", result.summary_line())
     if result.status in (REJECTED, WAITING):
