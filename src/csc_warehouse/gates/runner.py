@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,9 @@ def _build_context(settings: Settings, layers) -> Any:
             asset = ds.add_query_asset(name=asset_name, query=query)
             batch_def = asset.add_batch_definition_whole_table("all_rows")
             suite = gx.ExpectationSuite(name=asset_name)
-            for exp in expectations:
+            for i, exp in enumerate(expectations):
+                # stable ids: regenerating the suites changes only what really changed
+                exp.id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"csc-warehouse/{asset_name}/{i}"))
                 suite.add_expectation(exp)
             suite = context.suites.add_or_update(suite)
             vd = gx.ValidationDefinition(name=asset_name, data=batch_def, suite=suite)
@@ -175,6 +178,11 @@ def _run_layer(layer: str, settings: Settings, run_id: str, schema: str | None) 
         vds = [vd for vd in vds if vd.name.removeprefix("mart__") in present]
         if schema != suite_defs.MART_SCHEMA_TOKEN:
             context = gx.get_context(mode="ephemeral")
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            context.variables.progress_bars = ProgressBarsConfig(
+                globally=False, metric_calculations=False
+            )
             ds = context.data_sources.add_postgres(
                 name=DATASOURCE, connection_string="${" + URL_VAR + "}"
             )

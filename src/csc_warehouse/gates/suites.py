@@ -254,11 +254,11 @@ def mart_suites() -> dict[str, list]:
     suites["fct_scorecard_monthly"] = [
         _sev(
             gxe.UnexpectedRowsExpectation(
-                description="rates are between 0 and 1, counts and caseloads not negative",
+                description="rates are between 0 and 100 %, counts and caseloads not negative",
                 unexpected_rows_query=(
                     f"select measure_id, month_end, value from {s}.fct_scorecard_monthly as x "
-                    "where value < 0 or "
-                    "(denominator is not null and numerator > denominator)"
+                    "where value < 0 or numerator < 0 or "
+                    "(unit = 'pct' and (value > 100 or numerator > denominator))"
                 ),
             ),
             CRITICAL,
