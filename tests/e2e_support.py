@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from csc_warehouse.config import Settings, get_settings
@@ -29,6 +29,7 @@ class Warehouse:
     landing: Path
     output: Path
     truth: Path
+    generated_until: date = HISTORY_END
 
     @property
     def env(self) -> dict[str, str]:
@@ -70,6 +71,20 @@ class Warehouse:
             "--quiet",
             *extra,
         )
+
+    def advance_to(self, night: date, *extra: str):
+        """Generate every night after the last one written up to ``night`` (the last one with
+        ``extra`` options, e.g. faults): tests can run alone or in any order."""
+        if night <= self.generated_until:
+            raise ValueError(f"{night} is already generated (up to {self.generated_until})")
+        before = night - timedelta(days=1)
+        if before > self.generated_until:
+            self.generate(self.generated_until + timedelta(days=1), before)
+        self.generate(night, night, *extra)
+        self.generated_until = night
+
+    def next_night(self) -> date:
+        return self.generated_until + timedelta(days=1)
 
 
 def build_warehouse(make_database, root: Path) -> Warehouse:

@@ -8,11 +8,9 @@ what it was (row counts and checksums of every table).
 from __future__ import annotations
 
 import time
-from datetime import timedelta
 
 import psycopg
 import pytest
-from e2e_support import TONIGHT
 from psycopg import sql
 
 from csc_warehouse import gates
@@ -27,8 +25,8 @@ def wh(e2e_warehouse):
     with psycopg.connect(wh.settings.conninfo()) as conn:
         published = conn.execute("select to_regclass('bi.dim_child')").fetchone()[0]
     if not published:
-        night = TONIGHT + timedelta(days=4)
-        wh.generate(night, night)
+        night = wh.next_night()
+        wh.advance_to(night)
         wh.cli("nightly", "--date", night.isoformat(), "--no-report")
     return wh
 

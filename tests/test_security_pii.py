@@ -13,11 +13,9 @@ with `csc-warehouse nightly`, its output captured; then
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import psycopg
 import pytest
-from e2e_support import TONIGHT
 from psycopg import sql
 
 from csc_warehouse.tools import run_dbt
@@ -49,8 +47,8 @@ FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
 @pytest.fixture(scope="module")
 def night_run(e2e_warehouse):
     wh = e2e_warehouse
-    night = TONIGHT + timedelta(days=3)
-    wh.generate(night, night)
+    night = wh.next_night()
+    wh.advance_to(night)
     res = wh.cli("nightly", "--date", night.isoformat(), check=False)
     assert res.returncode == 0, res.stdout[-5000:] + res.stderr[-3000:]
     return wh, res.stdout + res.stderr
