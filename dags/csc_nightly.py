@@ -100,10 +100,11 @@ def csc_nightly():
         return tasks.raw_gates(context)
 
     @task(retries=1)
-    def prepare_build(**context) -> None:
+    def prepare_build(**context) -> str:
+        """Drop leftovers of an unfinished build; returns the night's date for dbt's as-at."""
         from csc_warehouse.orchestration import tasks
 
-        tasks.prepare_build(context)
+        return tasks.prepare_build(context)
 
     dbt_build = DbtTaskGroup(
         group_id="dbt_build",
@@ -111,7 +112,12 @@ def csc_nightly():
         profile_config=dbt_config.profile_config(),
         execution_config=dbt_config.execution_config(),
         render_config=dbt_config.render_config(),
-        operator_args={"env": build_env(), "append_env": True},
+        operator_args={
+            "env": build_env(),
+            "append_env": True,
+            # the mart is "as at" the night being built, not the day the DAG happens to run
+            "vars": {"as_at_date": "{{ ti.xcom_pull(task_ids='prepare_build') }}"},
+        },
         default_args={"retries": 0},
     )
 

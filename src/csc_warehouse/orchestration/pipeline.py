@@ -79,12 +79,16 @@ def load_systems(settings: Settings, extract_date: date) -> dict[str, Any]:
     return {"rows": rows, "detail": "; ".join(details), "problems": problems}
 
 
-def dbt_build(settings: Settings, full_refresh: bool = False) -> dict[str, Any]:
+def dbt_build(
+    settings: Settings, full_refresh: bool = False, as_at: date | None = None
+) -> dict[str, Any]:
     from csc_warehouse.errors import WarehouseError
     from csc_warehouse.publish import build_env
     from csc_warehouse.tools import run_dbt
 
     args = ["build", "--quiet"] + (["--full-refresh"] if full_refresh else [])
+    if as_at:
+        args += ["--vars", f"{{as_at_date: '{as_at.isoformat()}'}}"]
     res = run_dbt(args, settings, capture=True, **build_env())
     if res.returncode != 0:
         tail = "\n".join((res.stdout + res.stderr).splitlines()[-40:])
@@ -148,7 +152,7 @@ def _run_stages(
         publish.prepare_build(settings)
 
     _timed(run, "prepare build", prepare, say)
-    _timed(run, "dbt build", lambda: dbt_build(settings, full_refresh), say)
+    _timed(run, "dbt build", lambda: dbt_build(settings, full_refresh, extract_date), say)
 
     def retention() -> dict[str, Any]:
         from csc_warehouse.retention import apply_retention

@@ -115,13 +115,14 @@ def raw_gates(context: dict[str, Any]) -> dict[str, Any]:
     return {"passed": True, "warnings": len(result.warnings)}
 
 
-def prepare_build(context: dict[str, Any]) -> None:
+def prepare_build(context: dict[str, Any]) -> str:
     from csc_warehouse import publish
     from csc_warehouse.pseudonym import install_secret
 
     settings = get_settings()
     install_secret(settings)
     publish.prepare_build(settings)
+    return _extract_date(context).isoformat()
 
 
 def apply_retention(context: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,149 @@
+{#-
+    Unallocated cases and unallocated days, as at each month end.
+
+    Population: open cases (an open CIN episode, fct_child_month_end.is_open_case).
+    A case is unallocated when no allocation with role SW is open on the month end.
+    Breakdowns: all, CP, CLA, CIN (case_category) and CWD (open cases that are also open to
+    the disabled children's service; a child open only to that service is not an open case).
+
+      unallocated_cases      numerator = unallocated open cases, denominator = open cases,
+                             value = the count (target 0)
+      unallocated_days_mean  numerator = sum of working days unallocated, denominator =
+                             unallocated cases, value = mean (working days exclude weekends
+                             and bank holidays: fct_child_month_end.unallocated_working_days)
+      unallocated_days_max   value = the longest (numerator = value, no denominator)
+-#}
+with
+
+month_ends as (
+
+    select date_day as month_end
+    from {{ ref('dim_date') }}
+    where is_month_end and date_day between date '2015-04-30' and {{ mart_as_at_date() }}
+
+),
+
+cases as (
+
+    select
+        month_end_date as month_end,
+        case_category,
+        is_cwd,
+        is_allocated_sw,
+        unallocated_working_days
+    from {{ ref('fct_child_month_end') }}
+    where is_open_case
+
+),
+
+case_breakdowns as (
+
+    select
+        month_end,
+        'all' as breakdown,
+        is_allocated_sw,
+        unallocated_working_days
+    from cases
+    union all
+    select
+        month_end,
+        case_category as breakdown,
+        is_allocated_sw,
+        unallocated_working_days
+    from cases
+    where case_category in ('CP', 'CLA', 'CIN')
+    union all
+    select
+        month_end,
+        'CWD' as breakdown,
+        is_allocated_sw,
+        unallocated_working_days
+    from cases
+    where is_cwd
+
+),
+
+breakdown_list as (
+
+    select breakdown
+    from (values ('all'), ('CP'), ('CLA'), ('CIN'), ('CWD')) as breakdowns (breakdown)
+
+),
+
+grid as (
+
+    select
+        month_ends.month_end,
+        breakdown_list.breakdown
+    from month_ends
+    cross join breakdown_list
+
+),
+
+counted as (
+
+    select
+        grid.month_end,
+        grid.breakdown,
+        count(case_breakdowns.month_end) as open_cases,
+        count(*) filter (where not case_breakdowns.is_allocated_sw) as unallocated_cases,
+        coalesce(
+            sum(case_breakdowns.unallocated_working_days)
+            filter (where not case_breakdowns.is_allocated_sw),
+            0
+        ) as unallocated_days_total,
+        max(case_breakdowns.unallocated_working_days)
+        filter (where not case_breakdowns.is_allocated_sw) as unallocated_days_max
+    from grid
+    left join case_breakdowns
+        on
+            grid.month_end = case_breakdowns.month_end
+            and grid.breakdown = case_breakdowns.breakdown
+    group by grid.month_end, grid.breakdown
+
+),
+
+final as (
+
+    select
+        'unallocated_cases' as measure_id,
+        breakdown,
+        month_end,
+        unallocated_cases::numeric as numerator,
+        open_cases::numeric as denominator,
+        unallocated_cases::numeric as value,  -- noqa: RF04
+        'count' as value_kind
+    from counted
+    union all
+    select
+        'unallocated_days_mean' as measure_id,
+        breakdown,
+        month_end,
+        unallocated_days_total::numeric as numerator,
+        unallocated_cases::numeric as denominator,
+        round(unallocated_days_total::numeric / nullif(unallocated_cases, 0), 1)
+            as value,  -- noqa: RF04
+        'mean' as value_kind
+    from counted
+    union all
+    select
+        'unallocated_days_max' as measure_id,
+        breakdown,
+        month_end,
+        coalesce(unallocated_days_max, 0)::numeric as numerator,
+        null::numeric as denominator,
+        coalesce(unallocated_days_max, 0)::numeric as value,  -- noqa: RF04
+        'max' as value_kind
+    from counted
+
+)
+
+select
+    measure_id::text as measure_id,
+    breakdown::text as breakdown,
+    month_end::date as month_end,
+    numerator::numeric as numerator,
+    denominator::numeric as denominator,
+    value::numeric as value,  -- noqa: RF04
+    value_kind::text as value_kind
+from final
