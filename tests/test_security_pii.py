@@ -133,6 +133,10 @@ def test_logs_hold_no_names_or_nhs_numbers(night_run, personal_values):
     leaked_names = [n for n in personal_values["names"] if re.search(rf"\b{re.escape(n)}\b", blob)]
     leaked_nhs = [n for n in personal_values["nhs"] if n in blob]
     assert leaked_names == [] and leaked_nhs == []
+    # nor any secret: database passwords, the pseudonymisation key
+    secrets = [wh.settings.pg_password, wh.settings.pseudonym_secret]
+    secrets += [wh.settings.secret(f"CSC_{r}_PASSWORD") for r in ("LOADER", "TRANSFORMER")]
+    assert not [s for s in secrets if s and s in blob]
 
 
 def test_child_key_changes_with_the_secret(night_run, tmp_path):

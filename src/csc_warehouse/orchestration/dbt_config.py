@@ -47,6 +47,9 @@ def render_config(
     return RenderConfig(
         load_method=LoadMode.DBT_MANIFEST if manifest.exists() else LoadMode.DBT_LS,
         test_behavior=TestBehavior.BUILD,
+        # a test between two models (relationships) runs after both, as its own task: the
+        # build schema is new each night, so it cannot run with the first parent
+        should_detach_multiple_parents_tests=True,
         select=select or [],
         exclude=exclude or [],
     )
