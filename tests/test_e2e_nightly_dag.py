@@ -52,6 +52,18 @@ def test_clean_night_publishes_the_mart(e2e_warehouse):
     assert fp.get("dim_child", (0,))[0] > 0
     assert list((wh.output / "scorecard").glob("*.html"))
     print(f"nightly DAG end to end for {night}: {seconds:.0f} s")
+    # no secret in what Airflow renders and keeps of the run's templates
+    with psycopg.connect(wh.settings.conninfo(wh.settings.airflow_database)) as conn:
+        rendered = " ".join(
+            r[0] or ""
+            for r in conn.execute(
+                "select rendered_fields::text from rendered_task_instance_fields "
+                "where dag_id = 'csc_nightly'"
+            )
+        )
+    assert rendered
+    for secret in (wh.settings.pg_password, wh.settings.pseudonym_secret):
+        assert secret not in rendered
 
 
 def test_missing_hr_manifest_still_publishes_the_others(e2e_warehouse):
