@@ -13,7 +13,8 @@ or a backfill can say `{"extract_date": "YYYY-MM-DD"}` in its conf).
    rows quarantined). A rejected file fails its load task without retries (a checksum does
    not heal); the other systems still load.
 3. **Raw gates** (Great Expectations), then **dbt build** of the whole project into the
-   build schemas (cosmos: one task per model, with its tests), whatever arrived.
+   build schemas, whatever arrived (cosmos: one task per layer - staging, intermediate,
+   marts - each running its models and their tests; the log names the failing model).
 4. **Retention** on the build schema, **mart gates**, then **publish** atomically to `bi` / `case_level` (BI keeps the last good
    mart when a gate fails; the failed build is kept for inspection). Publishing updates the
    `csc_bi_published` asset, which triggers the monthly returns and weekly maintenance DAGs.
@@ -27,7 +28,6 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 from airflow.sdk.bases.sensor import PokeReturnValue
-from cosmos import DbtTaskGroup
 
 from csc_warehouse.orchestration import dbt_config
 from csc_warehouse.orchestration.assets import BI_PUBLISHED
@@ -106,20 +106,12 @@ def csc_nightly():
 
         return tasks.prepare_build(context)
 
-    dbt_build = DbtTaskGroup(
-        group_id="dbt_build",
-        project_config=dbt_config.project_config(),
-        profile_config=dbt_config.profile_config(),
-        execution_config=dbt_config.execution_config(),
-        render_config=dbt_config.render_config(),
-        operator_args={
-            "env": build_env(),
-            "append_env": True,
-            # the mart is "as at" the night being built, not the day the DAG happens to run
-            "vars": {"as_at_date": "{{ ti.xcom_pull(task_ids='prepare_build') }}"},
-        },
-        default_args={"retries": 0},
-    )
+    # dbt through cosmos, one task per layer (see dbt_config.LAYERS); the mart is "as at"
+    # the night being built, not the day the DAG happens to run
+    as_at = {"as_at_date": "{{ ti.xcom_pull(task_ids='prepare_build') }}"}
+    dbt_layers = [
+        dbt_config.layer_build_task(layer, build_env(), as_at) for layer in dbt_config.LAYERS
+    ]
 
     @task(retries=1)
     def apply_retention(**context) -> dict:
@@ -143,8 +135,11 @@ def csc_nightly():
 
     gated = raw_gates()
     prepared = prepare_build()
-    loads >> gated >> prepared >> dbt_build
-    dbt_build >> apply_retention() >> gate_and_publish() >> scorecard_report()
+    loads >> gated >> prepared
+    prepared >> dbt_layers[0]
+    for upstream, downstream in zip(dbt_layers, dbt_layers[1:], strict=False):
+        upstream >> downstream
+    dbt_layers[-1] >> apply_retention() >> gate_and_publish() >> scorecard_report()
 
 
 csc_nightly()

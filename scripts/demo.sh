@@ -33,7 +33,7 @@ $CSC load --landing "$CSC_LANDING" --all-pending
 say "4/5 Tonight ($DEMO_NIGHT): generating its extracts and running the nightly DAG"
 $CSC generate --out "$CSC_LANDING" --seed "$DEMO_SEED" --scale "$DEMO_SCALE" \
   --start "$DEMO_NIGHT" --end "$DEMO_NIGHT"
-$CSC dbt parse --quiet          # cosmos renders the DAG from dbt's manifest
+$CSC dbt parse --quiet
 $CSC airflow db migrate >/dev/null
 log=.local/demo-dag-test.log
 if $CSC airflow dags test csc_nightly "$(date -d "$DEMO_NIGHT + 1 day" +%F)T01:30:00+00:00" \
