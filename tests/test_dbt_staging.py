@@ -236,7 +236,15 @@ def _rows(settings: Settings, query: str) -> list[dict]:
 @pytest.fixture(scope="module")
 def built(staging_db, tmp_path_factory) -> Settings:
     """dbt build --select staging (views + data tests + unit tests), no ops schema yet."""
-    _dbt(staging_db, tmp_path_factory.mktemp("dbt"), "build", "--select", "staging")
+    _dbt(
+        staging_db,
+        tmp_path_factory.mktemp("dbt"),
+        "build",
+        "--select",
+        "staging",
+        "--indirect-selection",
+        "cautious",
+    )
     return staging_db
 
 

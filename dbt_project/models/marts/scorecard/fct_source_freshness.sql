@@ -7,7 +7,12 @@ with
 
 ledger as (
 
-    select * from {{ source('ops', 'load_ledger') }}
+    -- a warehouse whose loader has not run yet has no ledger: no freshness rows then
+    select * from {{ relation_or_empty(
+        source('ops', 'load_ledger'),
+        "select null::text as system, null::date as extract_date, null::text as status,"
+        ~ " null::timestamptz as updated_at, null::timestamptz as recorded_at where false"
+    ) }}
     where status in ('loaded', 'quarantined', 'replayed')
 
 ),
