@@ -1,18 +1,22 @@
 """Build a statutory return from the mart: query, write, validate, report.
 
-    build_return("cin-census", settings, year=2025, out="output/returns/2025")
+    build_return("cin-census", settings, year=2025, out="output/returns/cin-census/2025")
     build_return("ssda903", settings, year=2025, out=...)
     build_return("annex-a", settings, as_at=date(2025, 9, 30), out="annex_a.xlsx")
     build_return("csww", settings, year=2025, out=...)
     build_current(name, settings)       # what the monthly returns DAG calls
 
-Each returns a dict (JSON-friendly): name, files written, counts, validator errors and
-warnings, the rules in the known-gap list that fired (``known_gaps``), timings, ``ok``.
+Each returns a dict (JSON-friendly): the return, its period, the files written, counts, the
+mapping's notes (choices it made on rows of this return), for CIN and 903 the validator's
+errors and warnings by rule, the known source gaps that fired (``known_gaps``), the rules that
+crashed inside the package, timings, and ``ok``.
 
-``ok`` is false when the validator found an error that is not a *known source gap*: rules that
-fire because the source systems do not hold a field the DfE asks for (e.g. 903 MOTHER, OC2
-outcomes, Ofsted URNs, full placement postcodes). Those are listed apart in the result and in
-docs/returns.md; the analyst completes them before submitting. Everything else fails the build.
+``ok`` is false when the validator found an error that is not a *known source gap*: a rule
+that fires because no source system holds the field the DfE asks for (903 MOTHER, the OC2
+outcomes, the full placement postcode the validator derives the placement's LA and distance
+from, the placed-for-adoption decisions). Those are listed apart (``known_gaps``, the report,
+docs/returns.md): the analyst completes them before submitting. ``clean`` is true when there
+is no error at all.
 
 The LA codes come from ``CSC_LA_CODE`` (three-digit, default 931) and ``CSC_LA_ONS`` (the ONS
 code the 903 validator wants, default E10000025).
@@ -23,34 +27,34 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 
 from csc_warehouse.config import Settings
 
 RETURNS = ("cin-census", "ssda903", "annex-a", "csww")
 
-# Validator rules that fire only because the source systems do not hold the field the rule
-# checks (not a fault in the mapping or, usually, in the data). See docs/returns.md.
+# Validator errors that fire only because no source system holds the field the rule checks.
 KNOWN_SOURCE_GAPS: dict[str, dict[str, str]] = {
     "903": {
-        "169": "placement postcode not held (district only): the LA of placement is derived from it",
-        "179": "placement postcode not held: PL_LOCATION derived from it",
-        "392a": "placement postcode not held: no distance",
-        "392b": "placement postcode not held",
-        "392c": "home postcodes in generated data are not real postcodes (ZX..)",
-        "1015": "placement postcode not held: own-LA provision cannot be checked",
-        "393": "MOTHER (is the girl a mother) not held by the source systems",
-        "607": "MOTHER not held by the source systems",
-        "191": "OC2 outcomes (health checks, immunisations, teeth) not held",
-        "543": "OC2 CONVICTED not held",
+        "169": "PL_POST not held (BI keeps the district): the placement's LA is derived from it",
+        "179": "PL_POST not held: PL_LOCATION is derived from it",
+        "392a": "PL_POST not held: no placement distance",
+        "392b": "PL_POST not held",
+        "1015": "PL_POST not held: own provision placed in the LA cannot be checked",
+        "393": "MOTHER (is the child a mother) not held",
+        "607": "MOTHER not held",
         "186": "OC2 SDQ score not held",
+        "191": "OC2 outcomes (health checks, immunisations, teeth) not held",
+        "197B": "OC2 SDQ score or reason not held",
+        "543": "OC2 CONVICTED not held",
+        "545": "OC2 health promotion (under 5s) not held",
         "390": "adoption decisions (placed for adoption table) not held",
         "551": "adoption decisions (placed for adoption table) not held",
         "557": "adoption decisions (placed for adoption table) not held",
-        "460": "staying put arrangements (OC3) not held",
     },
     "cin": {},
 }
@@ -60,10 +64,42 @@ def la_codes() -> tuple[str, str]:
     return os.environ.get("CSC_LA_CODE", "931"), os.environ.get("CSC_LA_ONS", "E10000025")
 
 
-def current_year(today: date | None = None) -> int:
-    """The last complete collection year: the one ending on the latest 31 March passed."""
-    today = today or date.today()
-    return today.year if today >= date(today.year, 4, 1) else today.year - 1
+def collection_year(on: date) -> int:
+    """The collection year (1 April - 31 March) containing ``on``: 2025 for 2024-25."""
+    return on.year + 1 if on.month >= 4 else on.year
+
+
+def last_month_end(on: date) -> date:
+    """``on`` when it is a month end, else the end of the month before."""
+    return on if (on + timedelta(days=1)).day == 1 else on.replace(day=1) - timedelta(days=1)
+
+
+def last_30_september(on: date) -> int:
+    """The year of the latest 30 September on or before ``on`` (the CSWW census date)."""
+    return on.year if on >= date(on.year, 9, 30) else on.year - 1
+
+
+def published_as_at(settings: Settings, schema: str = "bi") -> date | None:
+    """The as-at date of the mart: the extract date of the latest publish (``ops.publish_log``)
+    for ``bi``, else the newest extract the mart's ``fct_source_freshness`` knows; None when
+    neither says."""
+    with psycopg.connect(settings.conninfo()) as conn:
+        if schema == "bi" and conn.execute("select to_regclass('ops.publish_log')").fetchone()[0]:
+            row = conn.execute(
+                "select max(extract_date) from ops.publish_log where outcome = 'published'"
+            ).fetchone()
+            if row and row[0]:
+                return row[0]
+        table = f"{schema}.fct_source_freshness"
+        if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0]:
+            row = conn.execute(
+                sql.SQL("select max(last_extract_date) from {}.fct_source_freshness").format(
+                    sql.Identifier(schema)
+                )
+            ).fetchone()
+            if row and row[0]:
+                return row[0]
+    return None
 
 
 def _rekey(result, child_keys: dict[str, str]):
@@ -96,10 +132,18 @@ def _summary(result, kind: str) -> dict:
         "skipped_rules": len(result.skipped),
         "validation_seconds": round(result.wall_seconds, 2),
         "ok": not unexpected,
+        "clean": not by_rule,
     }
 
 
-def write_cin(settings: Settings, year: int, out: Path, schema: str, case_schema: str) -> dict:
+def write_cin(
+    settings: Settings,
+    year: int,
+    out: Path,
+    schema: str,
+    case_schema: str,
+    as_at: date | None = None,
+) -> dict:
     from csc_warehouse.returns import from_mart
     from csc_warehouse.returns.cin_census import default_filename, write_cin_census
     from csc_warehouse.returns.report import write_validation_report
@@ -108,12 +152,11 @@ def write_cin(settings: Settings, year: int, out: Path, schema: str, case_schema
     la, _ = la_codes()
     t0 = time.monotonic()
     with psycopg.connect(settings.conninfo()) as conn:
-        extract = from_mart.cin_census(conn, year, la, schema, case_schema)
+        extract = from_mart.cin_census(conn, year, la, schema, case_schema, as_at=as_at)
     census = extract.data
     t1 = time.monotonic()
     path = write_cin_census(census, out / default_filename(census))
-    result = validate_cin(path)
-    result = _rekey(result, extract.child_keys)
+    result = _rekey(validate_cin(path), extract.child_keys)
     report = write_validation_report([result], out, name=f"cin_census_{year}_validation")
     t2 = time.monotonic()
     refs = [r for c in census.children for r in c.referrals]
@@ -133,15 +176,24 @@ def write_cin(settings: Settings, year: int, out: Path, schema: str, case_schema
     return {
         "return": "cin-census",
         "year": year,
+        "period": [str(p) for p in from_mart.period(year, as_at)],
         "files": [str(path), str(report.issues_csv), str(report.markdown)],
         "counts": counts,
+        "notes": extract.notes,
         "query_seconds": round(t1 - t0, 2),
         "seconds": round(t2 - t0, 2),
         **_summary(result, "cin"),
     }
 
 
-def write_903(settings: Settings, year: int, out: Path, schema: str, case_schema: str) -> dict:
+def write_903(
+    settings: Settings,
+    year: int,
+    out: Path,
+    schema: str,
+    case_schema: str,
+    as_at: date | None = None,
+) -> dict:
     from csc_warehouse.returns import from_mart
     from csc_warehouse.returns.report import write_validation_report
     from csc_warehouse.returns.ssda903 import write_ssda903
@@ -150,13 +202,12 @@ def write_903(settings: Settings, year: int, out: Path, schema: str, case_schema
     _, ons = la_codes()
     t0 = time.monotonic()
     with psycopg.connect(settings.conninfo()) as conn:
-        extract = from_mart.ssda903(conn, year, schema, case_schema)
+        extract = from_mart.ssda903(conn, year, schema, case_schema, as_at=as_at)
     ret = extract.data
     t1 = time.monotonic()
     folder = out / f"ssda903_{year}"
     written = write_ssda903(ret, folder)
-    result = validate_903(folder, year=year, la_code=ons)
-    result = _rekey(result, extract.child_keys)
+    result = _rekey(validate_903(folder, year=year, la_code=ons), extract.child_keys)
     report = write_validation_report([result], out, name=f"ssda903_{year}_validation")
     t2 = time.monotonic()
     counts = {
@@ -166,6 +217,10 @@ def write_903(settings: Settings, year: int, out: Path, schema: str, case_schema
             any(e.dec is None for e in c.episodes) for c in ret.children
         ),
         "started_in_year": sum(c.prev_perm is not None for c in ret.children),
+        "ceased_in_year": sum(
+            bool(c.episodes) and c.episodes[-1].dec is not None and c.episodes[-1].rec != "X1"
+            for c in ret.children
+        ),
         "missing": sum(len(c.missing) for c in ret.children),
         "sw_episodes": sum(len(c.sw_episodes) for c in ret.children),
         "oc2": sum(c.oc2 is not None for c in ret.children),
@@ -173,8 +228,11 @@ def write_903(settings: Settings, year: int, out: Path, schema: str, case_schema
     return {
         "return": "ssda903",
         "year": year,
-        "files": sorted(str(p) for p in written.values()) + [str(report.issues_csv)],
+        "period": [str(p) for p in from_mart.period(year, as_at)],
+        "files": sorted(str(p) for p in written.values())
+        + [str(report.issues_csv), str(report.markdown)],
         "counts": counts,
+        "notes": extract.notes,
         "query_seconds": round(t1 - t0, 2),
         "seconds": round(t2 - t0, 2),
         **_summary(result, "903"),
@@ -191,34 +249,71 @@ def build_return(
     schema: str = "bi",
     case_schema: str = "case_level",
 ) -> dict:
-    """Build one return (see the module docstring); ``out`` defaults under CSC_OUTPUT."""
+    """Build one return.
+
+    CIN census and 903: the collection year ``year`` (default: the one containing ``as_at``),
+    cut at ``as_at`` when that falls inside it (a year "so far"); the files go into ``out``
+    (default ``<output>/returns/<name>/<year>``). Annex A: the 12 months to ``as_at``
+    (default: the mart's as-at date), ``out`` the .xlsx file. CSWW: as at 30 September
+    ``year``, files in ``out/csww_<year>``.
+    """
     if name not in RETURNS:
         raise ValueError(f"unknown return {name!r}: one of {', '.join(RETURNS)}")
     if name == "annex-a":
         from csc_warehouse.returns.annex_a import write_annex_a
 
-        as_at = as_at or date.today()
-        path = Path(out) if out else settings.output / "returns" / f"annex_a_{as_at}.xlsx"
+        as_at = as_at or published_as_at(settings, schema) or date.today()
+        path = (
+            Path(out)
+            if out
+            else settings.output / "returns" / name / f"annex_a_{as_at.isoformat()}.xlsx"
+        )
         return write_annex_a(settings, as_at, path, schema=schema, case_schema=case_schema)
-    year = year or current_year()
-    folder = Path(out) if out else settings.output / "returns" / str(year)
+    if name == "csww":
+        from csc_warehouse.returns.csww import write_csww
+
+        if year is None:
+            year = last_30_september(as_at or published_as_at(settings, schema) or date.today())
+        folder = Path(out) if out else settings.output / "returns" / name
+        return write_csww(settings, year, folder, schema=schema)
+    if year is None:
+        as_at = as_at or published_as_at(settings, schema) or date.today()
+        year = collection_year(as_at)
+    if as_at is not None and as_at >= date(year, 3, 31):
+        as_at = None  # the whole year
+    folder = Path(out) if out else settings.output / "returns" / name / str(year)
     folder.mkdir(parents=True, exist_ok=True)
     if name == "cin-census":
-        return write_cin(settings, year, folder, schema, case_schema)
-    if name == "ssda903":
-        return write_903(settings, year, folder, schema, case_schema)
-    from csc_warehouse.returns.csww import write_csww
-
-    return write_csww(settings, year, folder, schema=schema)
+        return write_cin(settings, year, folder, schema, case_schema, as_at)
+    return write_903(settings, year, folder, schema, case_schema, as_at)
 
 
-def build_current(name: str, settings: Settings) -> dict:
-    """The return as the monthly DAG builds it: the last complete collection year (CIN, 903),
-    today's Annex A, the CSWW for the latest 30 September passed."""
-    today = date.today()
+def build_current(
+    name: str, settings: Settings, schema: str = "bi", case_schema: str = "case_level"
+) -> dict:
+    """The return as the monthly returns DAG builds it, from the published mart.
+
+    The as-at date is the latest published extract date (:func:`published_as_at`; today when
+    nothing was published). CIN census and 903: the collection year containing it, so far;
+    Annex A: the 12 months to the last month end; CSWW: the latest 30 September. Written
+    under ``<output>/returns/<name>/``, validated; the result says what was built.
+    """
+    as_at = published_as_at(settings, schema) or date.today()
     if name == "annex-a":
-        return build_return(name, settings, as_at=today)
-    if name == "csww":
-        year = today.year if today >= date(today.year, 9, 30) else today.year - 1
-        return build_return(name, settings, year=year)
-    return build_return(name, settings, year=current_year(today))
+        result = build_return(
+            name, settings, as_at=last_month_end(as_at), schema=schema, case_schema=case_schema
+        )
+    elif name == "csww":
+        result = build_return(
+            name, settings, year=last_30_september(as_at), schema=schema, case_schema=case_schema
+        )
+    else:
+        result = build_return(
+            name,
+            settings,
+            year=collection_year(as_at),
+            as_at=as_at,
+            schema=schema,
+            case_schema=case_schema,
+        )
+    return {**result, "mart_as_at": as_at.isoformat()}
