@@ -7,17 +7,21 @@ import argparse
 from rich_argparse import RawDescriptionRichHelpFormatter
 
 HELP = """\
-Run the same Great Expectations checkpoints the nightly DAG runs, from the file context in
-expectations/gx, against the warehouse.
+Run the same Great Expectations checkpoints the nightly DAG runs (raw_gate, mart_gate from
+the file context in expectations/gx) against the warehouse, and print the results.
 
   csc-warehouse validate --layer raw                 # the newest batch of every raw table
   csc-warehouse validate --layer mart                # the build schema (mart_build)
   csc-warehouse validate --layer mart --schema bi    # or any schema holding the marts
+  csc-warehouse validate --layer mart --all          # one row per suite, not only failures
   csc-warehouse validate --regenerate-suites         # rewrite suites from the contracts
 
-Each expectation is blocking (the night stops before publish) or a warning (reported).
-Data Docs for the run are written under <output>/data-docs/<run id>/.
-Exit codes: 0 no blocking failure; 1 a blocking expectation failed; 3 database unreachable.
+Each expectation is blocking (the night stops before publish) or a warning (published and
+reported); docs/quality-gates.md lists them. Data Docs for the run are written to
+<output>/data-docs/<run id>/<layer>/index.html.
+
+Exit codes: 0 no blocking failure; 1 a blocking expectation failed (or nothing to
+validate); 2 bad command line; 3 database unreachable or the GX context missing.
 """
 
 
@@ -31,11 +35,12 @@ def register(sub) -> None:
     p.add_argument("--layer", choices=["raw", "mart"], default="raw")
     p.add_argument("--schema", help="mart layer: the schema to validate (default mart_build)")
     p.add_argument("--run-id", default="manual", help="names the Data Docs folder")
+    p.add_argument("--all", action="store_true", help="list every suite, not only failures")
     p.add_argument(
         "--regenerate-suites",
         action="store_true",
-        help="rewrite the suites, validation definitions and checkpoints in "
-        "expectations/gx from the contracts and gate definitions, then exit",
+        help="rewrite the suites, validation definitions and checkpoints in expectations/gx "
+        "from the contracts and csc_warehouse.gates.suites, then exit",
     )
     p.set_defaults(handler=run)
 
@@ -50,33 +55,51 @@ def run(args: argparse.Namespace) -> int:
     console = Console()
     settings = get_settings()
     if args.regenerate_suites:
-        from csc_warehouse.gates.runner import build_context
+        from csc_warehouse.gates.runner import context_root, write_context
 
-        build_context(settings)
-        console.print(f"suites and checkpoints written to {settings.expectations_dir / 'gx'}")
+        counts = write_context(settings)
+        console.print(
+            f"{counts['suites']} suites ({counts['raw']} raw and {counts['mart']} mart "
+            f"expectations), validation definitions and checkpoints written to "
+            f"{context_root(settings)}; review and commit them"
+        )
         return 0
+    if args.schema and args.layer != "mart":
+        console.print("[red]--schema applies to --layer mart only[/]")
+        return 2
     result = gates.run_gates(args.layer, settings, args.run_id, schema=args.schema)
-    table = Table(
-        title=f"{args.layer} gates: {result.expectations} expectations, {result.seconds:.1f} s"
-    )
-    table.add_column("severity")
-    table.add_column("suite")
-    table.add_column("check")
-    table.add_column("examples")
+
+    failures = Table(title=f"{args.layer} gates: failed expectations", show_lines=False)
+    for column in ("severity", "suite", "check", "examples"):
+        failures.add_column(column, overflow="fold")
     for f in result.blocking_failures + result.warnings:
         style = "red" if f.severity == "blocking" else "yellow"
-        table.add_row(
-            f"[{style}]{f.severity}[/]",
-            f.suite,
-            f.description or f.expectation,
-            "; ".join(f.examples[:3]),
+        failures.add_row(
+            f"[{style}]{f.severity}[/]", f.suite, f.description, "; ".join(f.examples[:4])
         )
+    if args.all:
+        per_suite = Table(title=f"{args.layer} gates: suites")
+        for column in ("suite", "expectations", "blocking", "warnings", "skipped"):
+            per_suite.add_column(column, justify="left" if column == "suite" else "right")
+        for name, tally in sorted(result.suites.items()):
+            per_suite.add_row(
+                name,
+                str(tally["expectations"]),
+                f"[red]{tally['blocking']}[/]" if tally["blocking"] else "0",
+                f"[yellow]{tally['warning']}[/]" if tally["warning"] else "0",
+                str(tally["skipped"]),
+            )
+        console.print(per_suite)
     if result.blocking_failures or result.warnings:
-        console.print(table)
+        console.print(failures)
+    if result.skipped:
+        console.print(f"skipped ({len(result.skipped)}): " + "; ".join(result.skipped[:10]))
     verdict = "[green]PASSED[/]" if result.passed else "[red]FAILED[/]"
+    where = f" on {result.schema}" if result.schema else ""
     console.print(
-        f"{args.layer} gates {verdict}: {len(result.blocking_failures)} blocking, "
-        f"{len(result.warnings)} warning(s), {result.expectations} expectations"
+        f"{args.layer} gates {verdict}{where}: {len(result.blocking_failures)} blocking, "
+        f"{len(result.warnings)} warning(s), {result.expectations} expectations in "
+        f"{result.seconds:.1f} s"
     )
     if result.data_docs_path:
         console.print(f"Data Docs: {result.data_docs_path}")
