@@ -33,7 +33,7 @@ create schema bi;
 create table bi.fct_scorecard_monthly (
     measure_id text, measure_name text, breakdown text, month_end date, period text,
     numerator numeric, denominator numeric, value numeric, unit text, target numeric,
-    direction text, rag text, value_previous_month numeric, value_previous_year numeric,
+    target_direction text, rag text, value_previous_month numeric, value_previous_year numeric,
     sort_order int
 );
 create table bi.fct_source_freshness (
@@ -190,11 +190,17 @@ def test_report_renders_every_chart_and_stays_offline(scorecard_db, tmp_path):
     dom = _chromium(["--dump-dom", out.as_uri()], tmp_path).stdout
     charted = len(MEASURES)  # every measure has a series (breakdown all)
     assert dom.count("<svg") == charted
-    assert dom.count("<polyline") == charted
+    # one series per chart, plus the CP cases on the unallocated cases chart
+    assert dom.count('<polyline class="series"') == charted
+    assert dom.count('<polyline class="series-extra"') == 1
     # a target line on each chart that has a target (unallocated vs 0, vacancy vs 7 %, ...)
     assert dom.count('class="target"') == sum(1 for m in MEASURES if m[3] is not None)
     for points in re.findall(r'<polyline[^>]*points="([^"]*)"', dom):
         assert len(points.split()) == 24
+    # the two headline trends against their targets: unallocated vs 0, vacancy vs 7 %
+    for measure, target in (("unallocated_cases", "target 0"), ("sw_vacancy_rate", "target 7 %")):
+        card = re.search(rf'<div class="card" data-measure="{measure}">(.*?)</div>', dom, re.S)
+        assert card and 'class="target"' in card.group(1) and target in card.group(1)
 
 
 def test_suppress_small_hides_counts_under_5(scorecard_db, tmp_path):

@@ -26,14 +26,18 @@ def test_seed_is_well_formed():
         assert row["unit"] in {"pct", "count", "days", "number"}
         assert int(row["sort_order"]) > 0
         if row["direction"] == "none":
-            assert row["target"] == ""
+            assert row["target"] == "" and row["amber_tolerance"] == ""
         else:
             float(row["target"])
+            assert 0 <= float(row["amber_tolerance"]) <= 1
     # the spec's headline targets
     targets = {r["measure_id"]: r for r in rows}
     assert targets["unallocated_cases"]["target"] == "0"
     assert targets["sw_vacancy_rate"]["target"] == "7"
     assert targets["caseload_max"]["target"] == "25"
+    # "none over 25": no amber band; "within 10 %" elsewhere
+    assert targets["caseload_max"]["amber_tolerance"] == "0"
+    assert targets["assessments_in_timescale"]["amber_tolerance"] == "0.1"
 
 
 def test_every_emitted_measure_has_a_target_row():

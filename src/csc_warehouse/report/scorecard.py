@@ -37,6 +37,7 @@ RAG_COLOURS = {
     "none": ("#505a5f", "#f3f2f1"),
 }
 CHART_MONTHS = 24
+BREAKDOWN_ORDER = {"all": 0, "CP": 1, "CLA": 2, "CIN": 3, "disabled": 4}
 
 
 class NoScorecardData(Exception):
@@ -87,7 +88,7 @@ def _read(settings: Settings, schema: str, month_end: date):
         cur = conn.execute(
             sql.SQL(
                 "select measure_id, measure_name, breakdown, month_end, period, numerator,"
-                " denominator, value, unit, target, direction, rag, value_previous_month,"
+                " denominator, value, unit, target, target_direction, rag, value_previous_month,"
                 " value_previous_year, sort_order from {}.fct_scorecard_monthly"
                 " where month_end between %s and %s"
                 " order by sort_order nulls last, measure_id, breakdown, month_end"
@@ -156,12 +157,21 @@ def _fraction(row: Row, suppress: bool) -> str:
 # ----------------------------------------------------------------------------- charts
 
 
-def _svg_chart(title: str, points: list[tuple[date, float | None]], target, unit: str) -> str:
-    """A line chart (one polyline) of the values, with a dashed target line."""
+def _svg_chart(
+    title: str,
+    points: list[tuple[date, float | None]],
+    target,
+    unit: str,
+    extra: tuple[str, list[tuple[date, float | None]]] | None = None,
+) -> str:
+    """A line chart (one polyline) of the values, with a dashed target line; ``extra`` adds a
+    second, labelled series (the CP cases on the unallocated cases chart)."""
     width, height = 420, 170
     left, right, top, bottom = 46, 12, 14, 30
     plot_w, plot_h = width - left - right, height - top - bottom
     values = [v for _, v in points if v is not None]
+    if extra is not None:
+        values += [v for _, v in extra[1] if v is not None]
     candidates = values + ([float(target)] if target is not None else [])
     lo = min(candidates + [0.0])
     hi = max(candidates + [1.0])
@@ -214,6 +224,20 @@ def _svg_chart(title: str, points: list[tuple[date, float | None]], target, unit
     for i, (_, v) in enumerate(points):
         if v is not None:
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.2" fill="#1d70b8"/>')
+    if extra is not None:
+        label, extra_points = extra
+        extra_coords = " ".join(
+            f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(extra_points) if v is not None
+        )
+        parts.append(
+            f'<polyline class="series-extra" points="{extra_coords}" fill="none"'
+            ' stroke="#912b88" stroke-width="1.6"/>'
+        )
+        parts.append(
+            f'<text x="{left + 4}" y="{top + 11}" class="axis" fill="#912b88">'
+            f"{html.escape(label)}</text>"
+            f'<text x="{left + 4}" y="{top + 23}" class="axis" fill="#1d70b8">all</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -246,11 +270,14 @@ def _render(
         if r.month_end == month_end and r.period == "ytd"
     }
     series: dict[str, dict[date, float | None]] = defaultdict(dict)
+    cp_series: dict[date, float | None] = {}
     meta: dict[str, Row] = {}
     for r in rows:
         if r.period == "month" and r.breakdown == "all":
             series[r.measure_id][r.month_end] = None if r.value is None else float(r.value)
             meta[r.measure_id] = r
+        if r.period == "month" and r.measure_id == "unallocated_cases" and r.breakdown == "CP":
+            cp_series[r.month_end] = None if r.value is None else float(r.value)
 
     out = [
         "<!DOCTYPE html>",
@@ -262,6 +289,10 @@ def _render(
         f"{html.escape(schema)}.fct_scorecard_monthly. Generated {datetime.now():%d %B %Y %H:%M}."
         + (" Counts of 1 to 4 are shown as &lt;5." if suppress else "")
         + "</p>",
+        '<p class="meta">RAG: green on target; amber within 10 % of it (for a maximum, up to'
+        " the target + 10 %; for a minimum, down to the target - 10 %); red beyond. A target of"
+        " 0 has no amber band, except unallocated cases: red if any CP case is unallocated,"
+        " amber if only other cases are. Highest caseload: no amber (none over 25).</p>",
         "<h2>Measures</h2>",
         "<table><thead><tr>"
         '<th class="name">Measure</th><th>Value</th><th>Target</th><th>RAG</th>'
@@ -273,7 +304,7 @@ def _render(
         key=lambda r: (
             r.sort_order if r.sort_order is not None else 10**6,
             r.measure_id,
-            r.breakdown != "all",
+            BREAKDOWN_ORDER.get(r.breakdown, len(BREAKDOWN_ORDER)),
             r.breakdown,
         ),
     )
@@ -327,9 +358,13 @@ def _render(
         hide = suppress and r.unit == "count"
         points = [(m, None if hide else values.get(m)) for m in months]
         target = r.target if r.direction in ("max", "min") else None
+        extra = None
+        if measure_id == "unallocated_cases" and cp_series:
+            extra = ("CP cases", [(m, None if hide else cp_series.get(m)) for m in months])
         out.append(
-            f'<div class="card"><h3>{html.escape(r.measure_name)}</h3>'
-            f"{_svg_chart(r.measure_name, points, target, r.unit)}</div>"
+            f'<div class="card" data-measure="{html.escape(measure_id)}">'
+            f"<h3>{html.escape(r.measure_name)}</h3>"
+            f"{_svg_chart(r.measure_name, points, target, r.unit, extra)}</div>"
         )
         charted += 1
     out.append("</div></body></html>")

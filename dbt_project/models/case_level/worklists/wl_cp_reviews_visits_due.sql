@@ -1,8 +1,14 @@
 {#-
-    Worklist: open CP plans whose next review (first within 3 months of the start, later
-    within 6 months) or next CP visit (10 working days after the last) is due within 5
-    working days of the as-at date, or past. One row per plan and reason.
-    working_days_overdue: working days from the due date to the as-at date (negative: left).
+    Worklist: open CP plans (stitched across the 2022 transfer) whose next review or next
+    CP visit is due within 5 working days of the as-at date, or past. One row per plan and
+    reason, overdue first.
+      CP review  first within 3 months of the plan's start, later ones within 6 months of
+                 the previous review (fct_cp_plans.next_review_due_date)
+      CP visit   10 working days after the last CP visit (type CPV) at which the child was
+                 seen (alone - the only "seen" the systems record; the scorecard's rule), or
+                 after the plan's start when there has been none
+    working_days_overdue: working days from the due date to the as-at date (negative:
+    working days left); weekends and bank holidays are not working days.
 -#}
 with
 
@@ -36,6 +42,42 @@ open_plans as (
 
 ),
 
+last_seen_visits as (
+
+    select
+        open_plans.cp_plan_key,
+        max(visits.visit_date) as last_seen_visit_date
+    from open_plans
+    cross join as_at
+    inner join {{ ref('fct_visits') }} as visits
+        on
+            open_plans.child_key = visits.child_key
+            and visits.visit_type_code = 'CPV'
+            and visits.is_seen_alone
+            and as_at.as_at_date >= visits.visit_date
+    group by open_plans.cp_plan_key
+
+),
+
+visit_due as (
+
+    select
+        open_plans.cp_plan_key,
+        open_plans.child_key,
+        min(due_day.date_day) as due_date
+    from open_plans
+    left join last_seen_visits
+        on open_plans.cp_plan_key = last_seen_visits.cp_plan_key
+    inner join calendar as base_day
+        on
+            coalesce(last_seen_visits.last_seen_visit_date, open_plans.start_date)
+            = base_day.date_day
+    inner join calendar as due_day
+        on base_day.working_day_number + 10 = due_day.working_day_number
+    group by open_plans.cp_plan_key, open_plans.child_key
+
+),
+
 teams as (
 
     select distinct on (child_key)
@@ -58,9 +100,8 @@ due_items as (
     select
         child_key,
         'CP visit' as item,
-        next_cp_visit_due_date as due_date
-    from open_plans
-    where next_cp_visit_due_date is not null
+        due_date
+    from visit_due
 
 ),
 

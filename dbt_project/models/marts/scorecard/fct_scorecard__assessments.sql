@@ -1,8 +1,11 @@
 {#-
-    Assessments in timescale: single assessments authorised in the period (denominator), of
-    which authorised within 45 working days of their start (numerator; working days exclude
-    weekends and bank holidays: fct_assessments.is_authorised_within_45_working_days).
-    Counted in the month of the event (value = 100 * numerator / denominator); year to date
+    Assessments in timescale: single assessments authorised in the month (denominator), of
+    which authorised within 45 working days of their start (numerator). Working days: the
+    working days after the start up to and including the authorisation
+    (dim_date.working_day_number of the authorisation less that of the start), so weekends
+    and England and Wales bank holidays do not count (an assessment started before Easter
+    gains 2 days). An assessment not yet authorised is not in the measure (it is on the
+    worklist wl_assessments_due). Counted in the month of authorisation; the year to date
     sums the months from 1 April (fct_scorecard_monthly).
 -#}
 with
@@ -20,10 +23,16 @@ month_ends as (
 events as (
 
     select
-        authorised_date as event_date,
-        coalesce(is_authorised_within_45_working_days, false) as in_numerator
-    from {{ ref('fct_assessments') }}
-    where authorised_date is not null
+        assessments.authorised_date as event_date,
+        coalesce(
+            authorised_day.working_day_number - start_day.working_day_number <= 45, false
+        ) as in_numerator
+    from {{ ref('fct_assessments') }} as assessments
+    left join {{ ref('dim_date') }} as start_day
+        on assessments.start_date = start_day.date_day
+    left join {{ ref('dim_date') }} as authorised_day
+        on assessments.authorised_date = authorised_day.date_day
+    where assessments.authorised_date is not null
 
 ),
 

@@ -1,22 +1,98 @@
 {#-
-    CP visits in timescale, as at each month end: children on a CP plan (denominator) with a
-    CP visit (type CPV) in the 10 working days to the month end (numerator;
-    fct_child_month_end.is_cp_visit_in_10_working_days, working days exclude weekends and
-    bank holidays). Percentage 0-100.
+    CP visits in timescale, as at each month end d (percentage 0-100).
+
+      denominator  CP plans open on d (fct_cp_plans, stitched: a plan continuous across the
+                   2022 transfer is one plan; open = start_date <= d and (end_date is null
+                   or end_date > d)). The definition has no grace period: a plan started in
+                   the last 10 working days counts like any other.
+      numerator    ... with a CP visit (visit type CPV) at which the child was seen, in the
+                   last 10 working days: the 10 working days up to and including d (d is not
+                   always a working day: then the 10 before it). The systems record "seen"
+                   only as seen alone (trust seen_alone, council SEEN_ALONE); a CPV visit
+                   not marked seen does not count.
+
+    Working days exclude weekends and bank holidays (dim_date.working_day_number): the
+    window starts on the working day numbered wdn(d) - 9, and a visit on or after that day
+    and on or before d counts. This is the same clock as the worklist: a visit is due 10
+    working days after the last one, and on d a child is out of time exactly when that due
+    date is before d.
 -#}
 with
 
+calendar as (
+
+    select
+        date_day,
+        is_working_day,
+        working_day_number
+    from {{ ref('dim_date') }}
+
+),
+
 month_ends as (
 
-    select date_day as month_end
+    select
+        date_day as month_end,
+        working_day_number
     from {{ ref('dim_date') }}
     where is_month_end and date_day between date '2015-04-30' and {{ mart_as_at_date() }}
 
 ),
 
-children as (
+windows as (
 
-    select * from {{ ref('fct_child_month_end') }}
+    select
+        month_ends.month_end,
+        min(window_days.date_day) as window_start
+    from month_ends
+    inner join calendar as window_days
+        on
+            window_days.working_day_number = month_ends.working_day_number - 9
+            and window_days.is_working_day
+    group by month_ends.month_end
+
+),
+
+plans as (
+
+    select
+        cp_plan_key,
+        child_key,
+        start_date,
+        end_date
+    from {{ ref('fct_cp_plans') }}
+
+),
+
+seen_visits as (
+
+    select
+        child_key,
+        visit_date
+    from {{ ref('fct_visits') }}
+    where visit_type_code = 'CPV' and is_seen_alone
+
+),
+
+open_plans as (
+
+    select
+        month_ends.month_end,
+        plans.cp_plan_key,
+        exists(
+            select 1
+            from seen_visits
+            where
+                seen_visits.child_key = plans.child_key
+                and seen_visits.visit_date between windows.window_start and month_ends.month_end
+        ) as is_visited_in_time
+    from month_ends
+    inner join windows
+        on month_ends.month_end = windows.month_end
+    inner join plans
+        on
+            month_ends.month_end >= plans.start_date
+            and (plans.end_date is null or month_ends.month_end < plans.end_date)
 
 ),
 
@@ -24,37 +100,21 @@ counted as (
 
     select
         month_ends.month_end,
-        count(children.child_key) filter (where children.is_cp) as cp_visits_in_timescale__den,
-        count(children.child_key) filter (
-            where (children.is_cp) and (coalesce(children.is_cp_visit_in_10_working_days, false))
-        ) as cp_visits_in_timescale__num
+        count(open_plans.cp_plan_key) as denominator,
+        count(*) filter (where open_plans.is_visited_in_time) as numerator
     from month_ends
-    left join children
-        on month_ends.month_end = children.month_end_date
+    left join open_plans
+        on month_ends.month_end = open_plans.month_end
     group by month_ends.month_end
-
-),
-
-final as (
-
-    select
-        'cp_visits_in_timescale' as measure_id,
-        month_end,
-        cp_visits_in_timescale__num as numerator,
-        cp_visits_in_timescale__den as denominator,
-        'ratio' as value_kind,
-        round(100.0 * cp_visits_in_timescale__num / nullif(cp_visits_in_timescale__den, 0), 1)
-            as value  -- noqa: RF04
-    from counted
 
 )
 
 select
-    measure_id::text as measure_id,
+    'cp_visits_in_timescale'::text as measure_id,
     'all'::text as breakdown,
     month_end::date as month_end,
     numerator::numeric as numerator,
     denominator::numeric as denominator,
-    value::numeric as value,  -- noqa: RF04
-    value_kind::text as value_kind
-from final
+    'ratio'::text as value_kind,
+    round(100.0 * numerator / nullif(denominator, 0), 1)::numeric as value  -- noqa: RF04
+from counted

@@ -1,16 +1,24 @@
 {#-
-    Unallocated cases and unallocated days, as at each month end.
+    Unallocated cases and unallocated days, as at each month end d.
 
     Population: open cases (an open CIN episode, fct_child_month_end.is_open_case).
     A case is unallocated when no allocation with role SW is open on the month end.
-    Breakdowns: all, CP, CLA, CIN (case_category) and CWD (open cases that are also open to
-    the disabled children's service; a child open only to that service is not an open case).
+    Breakdowns: all; CP, CLA, CIN (fct_child_month_end.case_category: on a CP plan, else
+    looked after, else CIN - they partition the open cases); and 'disabled': open cases of
+    disabled children - open to the disabled children's service on the date, or with a
+    disability recorded in either system (dim_child.has_disability, hidden disabilities such
+    as autism included: the children the old front door missed). 'disabled' overlaps the
+    other three. A child open only to the disabled children's service (no CIN episode) is
+    not an open case, so it is in no breakdown.
 
       unallocated_cases      numerator = unallocated open cases, denominator = open cases,
                              value = the count (target 0)
       unallocated_days_mean  numerator = sum of working days unallocated, denominator =
-                             unallocated cases, value = mean (working days exclude weekends
-                             and bank holidays: fct_child_month_end.unallocated_working_days)
+                             unallocated cases, value = mean. Working days unallocated: from
+                             fct_child_month_end.unallocated_since (the later of the last SW
+                             allocation's end and the case's opening) to the month end,
+                             dim_date.working_day_number(d) - working_day_number(since):
+                             weekends and bank holidays are not working days
       unallocated_days_max   value = the longest (numerator = value, no denominator)
 -#}
 with
@@ -26,13 +34,20 @@ month_ends as (
 cases as (
 
     select
-        month_end_date as month_end,
-        case_category,
-        is_cwd,
-        is_allocated_sw,
-        unallocated_working_days
-    from {{ ref('fct_child_month_end') }}
-    where is_open_case
+        children.month_end_date as month_end,
+        children.case_category,
+        children.is_allocated_sw,
+        (children.is_cwd or coalesce(child_dim.has_disability, false)) as is_disabled,
+        greatest(month_day.working_day_number - since_day.working_day_number, 0)
+            as unallocated_working_days
+    from {{ ref('fct_child_month_end') }} as children
+    left join {{ ref('dim_child') }} as child_dim
+        on children.child_key = child_dim.child_key
+    left join {{ ref('dim_date') }} as month_day
+        on children.month_end_date = month_day.date_day
+    left join {{ ref('dim_date') }} as since_day
+        on children.unallocated_since = since_day.date_day
+    where children.is_open_case
 
 ),
 
@@ -55,18 +70,18 @@ case_breakdowns as (
     union all
     select
         month_end,
-        'CWD' as breakdown,
+        'disabled' as breakdown,
         is_allocated_sw,
         unallocated_working_days
     from cases
-    where is_cwd
+    where is_disabled
 
 ),
 
 breakdown_list as (
 
     select breakdown
-    from (values ('all'), ('CP'), ('CLA'), ('CIN'), ('CWD')) as breakdowns (breakdown)
+    from (values ('all'), ('CP'), ('CLA'), ('CIN'), ('disabled')) as breakdowns (breakdown)
 
 ),
 

@@ -23,6 +23,50 @@ month_ends as (
 
 ),
 
+cp_visit_windows as (
+
+    -- the last 10 working days to the month end: from the working day numbered wdn(d) - 9
+    select
+        month_ends.month_end,
+        min(window_days.date_day) as window_start
+    from month_ends
+    inner join {{ ref('dim_date') }} as month_days
+        on month_ends.month_end = month_days.date_day
+    inner join {{ ref('dim_date') }} as window_days
+        on
+            window_days.working_day_number = month_days.working_day_number - 9
+            and window_days.is_working_day
+    group by month_ends.month_end
+
+),
+
+cp_visit_children as (
+
+    -- the same rule as fct_scorecard__cp_visits: CP plans open on d, with a CPV visit at
+    -- which the child was seen (alone) in the window
+    select
+        'cp_visits_in_timescale' as measure_id,
+        cp_visit_windows.month_end,
+        cp_plans.child_key,
+        bool_or(exists (  -- noqa: LT01
+            select 1
+            from {{ ref('fct_visits') }} as visits
+            where
+                visits.child_key = cp_plans.child_key
+                and visits.visit_type_code = 'CPV'
+                and visits.is_seen_alone
+                and visits.visit_date between cp_visit_windows.window_start
+                and cp_visit_windows.month_end
+        )) as in_numerator
+    from cp_visit_windows
+    inner join {{ ref('fct_cp_plans') }} as cp_plans
+        on
+            cp_visit_windows.month_end >= cp_plans.start_date
+            and (cp_plans.end_date is null or cp_visit_windows.month_end < cp_plans.end_date)
+    group by cp_visit_windows.month_end, cp_plans.child_key
+
+),
+
 children as (
 
     select children.*
@@ -41,14 +85,7 @@ point_in_time as (
         not is_allocated_sw as in_numerator
     from children
     where is_open_case
-    union all
-    select
-        'cp_visits_in_timescale' as measure_id,
-        month_end_date as month_end,
-        child_key,
-        coalesce(is_cp_visit_in_10_working_days, false) as in_numerator
-    from children
-    where is_cp
+
     union all
     select
         'placement_3plus' as measure_id,
@@ -174,6 +211,8 @@ event_children as (
 final as (
 
     select * from point_in_time
+    union all
+    select * from cp_visit_children
     union all
     select * from event_children
 

@@ -12,12 +12,19 @@
       median  the average of the month-end medians
       max     the highest month-end value
 
-    Targets, direction and units come from the seed scorecard_targets (editable by a service
-    manager). RAG: green on target; amber within 10 % of it (direction max: value <=
-    target * 1.1; min: value >= target * 0.9); red beyond. A count with target 0 is green
-    only at 0 and red otherwise, except unallocated cases: red if any CP case is
-    unallocated (breakdowns all and CP), amber if only other cases are. 'none' when the
-    measure has no target or no value (no denominator that month).
+    Targets, direction, amber tolerance and units come from the seed scorecard_targets
+    (editable by a service manager). RAG, with t = the target and a = amber_tolerance (0.1 =
+    10 %, the spec's "within 10 %"; a missing tolerance with a target means 0.1):
+      max (value must be <= t)  green value <= t; amber value <= t * (1 + a); red beyond
+      min (value must be >= t)  green value >= t; amber value >= t * (1 - a); red beyond
+    So a target of 0 has no amber band (0 * 1.1 = 0): green only at 0, red otherwise -
+    except unallocated cases (the spec: "0, red if any CP case is unallocated"): green at 0,
+    red when any CP case is unallocated (breakdowns all and CP), amber when only non-CP
+    cases are (and always amber above 0 on the CLA, CIN and disabled rows: a disabled
+    child's unallocated CP case shows red on the CP and all rows). caseload_max has
+    tolerance 0 ("none over 25"). 'none' when the measure has no target or no value (no
+    denominator that month).
+    The year-to-date row gets its RAG from the year-to-date value the same way.
 -#}
 with
 
@@ -138,6 +145,9 @@ with_targets as (
         coalesce(targets.unit, 'number') as unit,
         case when targets.direction in ('max', 'min') then targets.target end
             as target,  -- noqa: RF04
+        case
+            when targets.direction in ('max', 'min') then coalesce(targets.amber_tolerance, 0.1)
+        end as amber_tolerance,
         max(all_periods.value) filter (where all_periods.breakdown = 'CP') over (
             partition by all_periods.measure_id, all_periods.month_end, all_periods.period
         ) as cp_value
@@ -161,6 +171,7 @@ final as (
         unit,
         target,
         direction,
+        amber_tolerance,
         sort_order,
         case
             when target is null or value is null then 'none'
@@ -173,10 +184,10 @@ final as (
                         else 'amber'
                     end
             when direction = 'max' and value <= target then 'green'
-            when direction = 'max' and target > 0 and value <= target * 1.1 then 'amber'
+            when direction = 'max' and value <= target * (1 + amber_tolerance) then 'amber'
             when direction = 'max' then 'red'
             when direction = 'min' and value >= target then 'green'
-            when direction = 'min' and value >= target * 0.9 then 'amber'
+            when direction = 'min' and value >= target * (1 - amber_tolerance) then 'amber'
             else 'red'
         end as rag,
         lag(value) over (
@@ -200,9 +211,11 @@ select
     value::numeric as value,  -- noqa: RF04
     unit::text as unit,
     target::numeric as target,  -- noqa: RF04
-    direction::text as direction,
+    direction::text as target_direction,
+    amber_tolerance::numeric as amber_tolerance,
     rag::text as rag,
     value_previous_month::numeric as value_previous_month,
     value_previous_year::numeric as value_previous_year,
-    sort_order::int as sort_order
+    sort_order::int as sort_order,
+    direction::text as direction
 from final
