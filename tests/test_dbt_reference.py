@@ -232,7 +232,11 @@ def test_parse_date_and_timestamp(ref):
            {{ parse_timestamp("'2021-11-24T01:12:09'") }},
            {{ parse_timestamp("'2021-11-24 01:12'") }},
            {{ parse_timestamp("'24/11/2021 24:00:00'") }},
-           {{ parse_timestamp("'2021-11-24'") }}"""
+           {{ parse_timestamp("'2021-11-24'") }},
+           {{ parse_date("'2024-02-30'") }}, {{ parse_date("'00/01/2024'") }},
+           {{ parse_timestamp("'2021-11-24T23:60:00'") }},
+           {{ parse_timestamp("'2021-11-24T1:02:03.5'") }},
+           {{ parse_date("'2024-1-5'") }}"""
     )
     assert row == (
         D(2023, 12, 31),
@@ -250,6 +254,11 @@ def test_parse_date_and_timestamp(ref):
         dt.datetime(2021, 11, 24, 1, 12),
         None,  # hour 24
         None,  # a bare date is not a timestamp
+        None,  # 30 February, zero-padded (the substr fast path checks the calendar too)
+        None,  # day 0
+        None,  # minute 60
+        dt.datetime(2021, 11, 24, 1, 2, 3, 500000),  # unpadded hour, fraction: the regex path
+        D(2024, 1, 5),  # unpadded ISO month and day
     )
 
 
@@ -287,7 +296,7 @@ def test_code_lists(ref):
         "placement_type": 27,
         "assessment_factor": 42,
         "ethnicity": 20,
-        "rec": 22,  # 21 DfE codes + TECH
+        "rec": 23,  # 21 DfE leaving codes, X1 (a new episode follows) + TECH
         "legal_status": 13,
     }
     # codes are text: '4' and '10' are referral sources, not numbers

@@ -109,12 +109,25 @@ name_exact as (
 
 ),
 
+exact_matched as (
+
+    {#- persons with an exact name_dob candidate: they get no one_typo candidates -#}
+
+    select person_key_a as person_key from name_exact
+    union
+    select person_key_b from name_exact
+
+),
+
 name_variants as (
 
-    {#- every name with each single letter deleted, plus the name itself -#}
+    {#- every name with each single letter deleted, plus the name itself; blocked by date of
+        birth (the rule needs the same date of birth), so the self-join stays small -#}
 
     select
         persons.person_key,
+        persons.source_system,
+        persons.date_of_birth,
         name_parts.name_part,
         name_parts.name_value as full_value,
         name_parts.name_value as variant
@@ -125,12 +138,14 @@ name_variants as (
             ('surname', persons.surname_normalised),
             ('forename', persons.forename_normalised)
         ) as name_parts (name_part, name_value)
-    where length(name_parts.name_value) >= 4
+    where length(name_parts.name_value) >= 4 and persons.date_of_birth is not null
 
     union
 
     select
         persons.person_key,
+        persons.source_system,
+        persons.date_of_birth,
         name_parts.name_part,
         name_parts.name_value as full_value,
         left(name_parts.name_value, pos.i - 1)
@@ -144,7 +159,7 @@ name_variants as (
         ) as name_parts (name_part, name_value)
     cross join
         lateral generate_series(1, length(name_parts.name_value)) as pos (i)
-    where length(name_parts.name_value) >= 4
+    where length(name_parts.name_value) >= 4 and persons.date_of_birth is not null
 
 ),
 
@@ -157,8 +172,10 @@ one_edit as (
     from name_variants as va
     inner join name_variants as vb
         on
-            va.variant = vb.variant
+            va.date_of_birth = vb.date_of_birth
+            and va.variant = vb.variant
             and va.name_part = vb.name_part
+            and va.source_system != vb.source_system
             and va.person_key < vb.person_key
             and va.full_value != vb.full_value
 
@@ -187,12 +204,8 @@ name_typo as (
             and b.gender_code in ('1', '2')
             and a.gender_code != b.gender_code
         )
-        and not exists (
-            select 1 from name_exact
-            where
-                name_exact.person_key_a in (a.person_key, b.person_key)
-                or name_exact.person_key_b in (a.person_key, b.person_key)
-        )
+        and a.person_key not in (select exact_matched.person_key from exact_matched)
+        and b.person_key not in (select exact_matched.person_key from exact_matched)
 
 ),
 
@@ -230,6 +243,8 @@ name_candidates_per_system as (
 
 name_dob_pairs as (
 
+    {#- ambiguous when either person has two or more candidates in the other's system -#}
+
     select
         name_pairs.person_key_a,
         name_pairs.person_key_b,
@@ -237,20 +252,22 @@ name_dob_pairs as (
         4 as match_rule_rank,
         name_pairs.match_rule_detail,
         case
-            when exists (
-                select 1
-                from name_candidates_per_system as n
-                inner join persons as other
-                    on
-                        n.person_key != other.person_key
-                        and other.person_key in (name_pairs.person_key_a, name_pairs.person_key_b)
-                        and n.other_system = other.source_system
-                where
-                    n.person_key in (name_pairs.person_key_a, name_pairs.person_key_b)
-                    and n.n_candidates > 1
-            ) then 'ambiguous_name_dob'
+            when ambiguous_a.person_key is not null or ambiguous_b.person_key is not null
+                then 'ambiguous_name_dob'
         end as conflict_type
     from name_pairs
+    inner join persons as person_a on name_pairs.person_key_a = person_a.person_key
+    inner join persons as person_b on name_pairs.person_key_b = person_b.person_key
+    left join name_candidates_per_system as ambiguous_a
+        on
+            name_pairs.person_key_a = ambiguous_a.person_key
+            and person_b.source_system = ambiguous_a.other_system
+            and ambiguous_a.n_candidates > 1
+    left join name_candidates_per_system as ambiguous_b
+        on
+            name_pairs.person_key_b = ambiguous_b.person_key
+            and person_a.source_system = ambiguous_b.other_system
+            and ambiguous_b.n_candidates > 1
 
 ),
 

@@ -78,14 +78,9 @@ open_plans as (
 
     select
         month_ends.month_end,
+        windows.window_start,
         plans.cp_plan_key,
-        exists(
-            select 1
-            from seen_visits
-            where
-                seen_visits.child_key = plans.child_key
-                and seen_visits.visit_date between windows.window_start and month_ends.month_end
-        ) as is_visited_in_time
+        plans.child_key
     from month_ends
     inner join windows
         on month_ends.month_end = windows.month_end
@@ -96,15 +91,35 @@ open_plans as (
 
 ),
 
+visited_in_time as (
+
+    {#- a join and distinct, not a correlated EXISTS per plan and month (a scan of the
+        visits for each: minutes at scale 1) -#}
+
+    select distinct
+        open_plans.month_end,
+        open_plans.cp_plan_key
+    from open_plans
+    inner join seen_visits
+        on
+            open_plans.child_key = seen_visits.child_key
+            and seen_visits.visit_date between open_plans.window_start and open_plans.month_end
+
+),
+
 counted as (
 
     select
         month_ends.month_end,
         count(open_plans.cp_plan_key) as denominator,
-        count(*) filter (where open_plans.is_visited_in_time) as numerator
+        count(visited_in_time.cp_plan_key) as numerator
     from month_ends
     left join open_plans
         on month_ends.month_end = open_plans.month_end
+    left join visited_in_time
+        on
+            open_plans.month_end = visited_in_time.month_end
+            and open_plans.cp_plan_key = visited_in_time.cp_plan_key
     group by month_ends.month_end
 
 )

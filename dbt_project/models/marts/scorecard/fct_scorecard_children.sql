@@ -40,30 +40,49 @@ cp_visit_windows as (
 
 ),
 
-cp_visit_children as (
+cp_visit_plans as (
 
-    -- the same rule as fct_scorecard__cp_visits: CP plans open on d, with a CPV visit at
-    -- which the child was seen (alone) in the window
     select
-        'cp_visits_in_timescale' as measure_id,
         cp_visit_windows.month_end,
-        cp_plans.child_key,
-        bool_or(exists (  -- noqa: LT01
-            select 1
-            from {{ ref('fct_visits') }} as visits
-            where
-                visits.child_key = cp_plans.child_key
-                and visits.visit_type_code = 'CPV'
-                and visits.is_seen_alone
-                and visits.visit_date between cp_visit_windows.window_start
-                and cp_visit_windows.month_end
-        )) as in_numerator
+        cp_visit_windows.window_start,
+        cp_plans.child_key
     from cp_visit_windows
     inner join {{ ref('fct_cp_plans') }} as cp_plans
         on
             cp_visit_windows.month_end >= cp_plans.start_date
             and (cp_plans.end_date is null or cp_visit_windows.month_end < cp_plans.end_date)
-    group by cp_visit_windows.month_end, cp_plans.child_key
+
+),
+
+cp_visits_seen as (
+
+    select distinct
+        cp_visit_plans.month_end,
+        cp_visit_plans.child_key
+    from cp_visit_plans
+    inner join {{ ref('fct_visits') }} as visits
+        on
+            cp_visit_plans.child_key = visits.child_key
+            and visits.visit_type_code = 'CPV'
+            and visits.is_seen_alone
+            and visits.visit_date between cp_visit_plans.window_start and cp_visit_plans.month_end
+
+),
+
+cp_visit_children as (
+
+    -- the same rule as fct_scorecard__cp_visits: CP plans open on d, with a CPV visit at
+    -- which the child was seen (alone) in the window (a join, not an EXISTS per plan)
+    select distinct
+        'cp_visits_in_timescale' as measure_id,
+        cp_visit_plans.month_end,
+        cp_visit_plans.child_key,
+        cp_visits_seen.child_key is not null as in_numerator
+    from cp_visit_plans
+    left join cp_visits_seen
+        on
+            cp_visit_plans.month_end = cp_visits_seen.month_end
+            and cp_visit_plans.child_key = cp_visits_seen.child_key
 
 ),
 
