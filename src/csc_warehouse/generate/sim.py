@@ -662,7 +662,9 @@ class Life:
                 close = plan[-1][2] + rng.randint(0, 20)
             else:
                 close = max(auth, icpc or auth) + rng.randint(0, 15)
-                close_reason = "RC8"
+                # a S47 happened: not "closed after assessment" (RC8, CIN rule 2990) but
+                # services ceased, no longer in need
+                close_reason = "RC7"
         elif p < 0.95:
             outcome = "CIN"
             plan.append(("CIN", auth, auth + int(min(rng.expovariate(1 / 300), 1000)) + 60))
@@ -685,7 +687,7 @@ class Life:
                 cla_end = cla_start + int(rng.lognormvariate(math.log(430), 1.0)) + 20
                 reason = None
                 if cla_end >= self.age18:
-                    cla_end = self.age18 - 1
+                    cla_end = self.age18  # care ends on the 18th birthday (903: E17 at 18+)
                     reason = rng.choice(["E17", "E5", "E6", "E7", "E5", "E6"])
                     care_leaver = cla_end - cla_start > 100
                 cla = (cla_start, cla_end, reason)
@@ -1014,14 +1016,21 @@ class Life:
     def care(self, cla, ref_at, n):
         rng = self.rng
         start, end, final = cla
-        # placements and legal status changes make the 903 episodes
-        legal = rng.choices(["V2", "C2", "L1", "L2", "J2"], [36, 48, 6, 6, 4])[0]
+        # placements and legal status changes make the 903 episodes. Legal statuses follow the
+        # DfE's rules: police protection (L1) lasts at most 72 hours and an emergency
+        # protection order (L2) at most 21 days, each followed by an interim care order (C1)
+        # or section 20 (V2); an interim care order often becomes a full care order (C2);
+        # remands (J1) only from age 10; placed with parents (P1) only under a care order.
         age = (start - self.child.dob) / YEAR
+        legal = rng.choices(
+            ["V2", "C1", "C2", "L1", "L2", "J1"], [36, 30, 18, 6, 6, 4 if age >= 10 else 0]
+        )[0]
         eps = []
         d = start
         rne = "S"
         home_pc = self.moves[0][1]
         while d <= end:
+            care_order = legal in ("C1", "C2")
             ptype = rng.choices(
                 ["U1", "U2", "U3", "U4", "U5", "U6", "K2", "R1", "P1", "H5", "S1", "A3", "Z1"],
                 [
@@ -1033,32 +1042,48 @@ class Life:
                     14,
                     10,
                     3,
-                    5,
+                    5 if care_order else 0,
                     4 if age >= 16 else 0,
                     3 if age >= 16 else 0,
                     2 if age < 5 else 0,
                     1,
                 ],
             )[0]
-            provider = (
-                "PR0"
-                if ptype == "P1"
-                else rng.choices(["PR1", "PR2", "PR3", "PR4", "PR5"], [50, 6, 2, 38, 4])[0]
-            )
+            if ptype == "P1":
+                provider = "PR0"
+            elif ptype == "Z1":  # "other placement": the 903 takes no provider
+                provider = None
+            else:
+                public_ok = ptype not in ("A3", "K2", "U1", "U2", "U3", "U4", "U5", "U6")
+                provider = rng.choices(
+                    ["PR1", "PR2", "PR3", "PR4", "PR5"], [50, 6, 2 if public_ok else 0, 38, 4]
+                )[0]
             stay = int(rng.expovariate(1 / 420)) + 7
             pend = min(end, d + stay)
             legal_change = None
-            if legal == "C2" and rng.random() < 0.55 and d + 200 < pend:
-                legal_change = min(d + int(rng.uniform(120, 300)), pend - 1)
+            new_legal = None
+            if legal == "L1":
+                legal_change, new_legal = d + rng.randint(1, 2), rng.choice(["C1", "V2"])
+            elif legal == "L2":
+                legal_change, new_legal = d + rng.randint(3, 15), "C1"
+            elif legal == "C1" and rng.random() < 0.7 and d + 200 < pend:
+                legal_change, new_legal = d + int(rng.uniform(120, 300)), "C2"
+            if legal_change is not None and legal_change >= pend:
+                legal_change = None  # the placement ends first (an L1/L2 lapses with it)
             pc = people.postcode(rng)
             if legal_change:
                 eps.append([d, legal_change - 1, rne, legal, ptype, provider, pc])
-                legal = "C1"
+                legal = new_legal
                 eps.append([legal_change, pend, "L", legal, ptype, provider, pc])
             else:
                 eps.append([d, pend, rne, legal, ptype, provider, pc])
+            if legal in ("L1", "L2"):  # an order that ended with the placement: now V2
+                legal = "V2"
+                rne_next = "B"
+            else:
+                rne_next = None
             d = pend + 1
-            rne = rng.choice(["P", "P", "B", "T"])
+            rne = rne_next or rng.choice(["P", "P", "P", "T"])
             age = (d - self.child.dob) / YEAR
         cin_code = (
             "N1" if rng.random() < 0.65 else rng.choice(["N2", "N3", "N4", "N5", "N6", "N7", "N8"])
@@ -1093,15 +1118,9 @@ class Life:
                     )[0]
                 )
             else:
-                reason = (
-                    "E4B" if eps[i + 1][2] in ("P", "B", "T") else "E14"
-                )  # placement change / legal change
-                if eps[i + 1][2] == "L":
-                    reason = "E14"
-                else:
-                    reason = (
-                        "E15" if rng.random() < 0.15 else "E16" if rng.random() < 0.2 else "E4B"
-                    )
+                # the episode ends because the next one starts: the 903's X1 (the child is
+                # still looked after; the source ends it the day before the next one)
+                reason = "X1"
             attrs_base = {
                 "rne": rne,
                 "legal_status": legal,

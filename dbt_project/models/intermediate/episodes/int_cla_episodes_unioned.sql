@@ -4,7 +4,8 @@
     done here, the periods model aggregates) and placement:
 
     * care_period_id: consecutive episodes of one system (an episode starting the day the
-      previous one ended) are one period of care; a period that ended with a technical
+      previous one ended, or the next day, with a reason for new episode other than S) are
+      one period of care; a period that ended with a technical
       closure (REC TECH) and one starting in the other system within 5 working days are
       one period (stitch_spells).
     * placement_id: a new placement starts with the period, and at each episode whose
@@ -83,10 +84,22 @@ with_child as (
 
 system_chains as (
 
-    {#- periods within one system: a gap between episodes starts a new period -#}
+    {#- periods within one system (the 903's chaining rule): an episode starts a new period
+        when it is the child's first, when its reason for new episode is S (started to be
+        looked after), or when it starts more than a day after the previous one ended (a
+        source that ends an episode the day before the next one starts is still continuous) -#}
     select
         with_child.*,
-        sum(case when previous_end is null or start_date > previous_end then 1 else 0 end) over (
+        sum(
+            case
+                when
+                    previous_end is null
+                    or rne_code = 'S'
+                    or start_date > previous_end + 1
+                    then 1
+                else 0
+            end
+        ) over (
             partition by child_id, source_system order by start_date, source_id
             rows between unbounded preceding and current row
         ) as system_period_number
