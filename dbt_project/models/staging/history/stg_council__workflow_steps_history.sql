@@ -1,0 +1,38 @@
+{#-
+    Every version of every council workflow step as delivered night by night (I, U and D
+    rows of the deltas), typed like stg_council__workflow_steps. Ask "as known on D" with
+    valid_from <= D and (valid_to is null or valid_to > D) and not is_deleted
+    (macros/staging/history.sql).
+-#}
+with
+
+versions as (
+
+    {{ council_delta_versions(source('council', 'workflow_steps'), ['step_id']) }}
+
+),
+
+final as (
+
+    select
+        'council'::text as source_system,
+        step_id,
+        version_number,
+        valid_from,
+        valid_to,
+        is_deleted,
+        person_id,
+        {{ clean_code('step_type') }} as step_type,
+        {{ parse_date('started_on', 'yyyy-mm-dd') }} as start_date,
+        {{ parse_date('completed_on', 'yyyy-mm-dd') }} as end_date,
+        {{ clean_code('outcome') }} as outcome,
+        parent_step_id,
+        {{ clean_code('team') }} as team_code,
+        {{ clean_code('change_type') }} as change_type,
+        _extract_date,
+        _batch_id
+    from versions
+
+)
+
+select * from final
