@@ -20,6 +20,19 @@ exit 0 written | 1 no scorecard data for that month | 3 database unreachable
 """
 
 
+REALISM_HELP = """\
+Cross-check the published mart against the authority the generator is built to draw
+(src/csc_warehouse/realism.py): referrals a year, open cases, CP and CLA populations at a
+month end (ranges scaled by --scale and widened by 3 Poisson deviations), re-referral rate,
+one period of care per start of care, one CP plan per child on a plan.
+
+  csc-warehouse report realism --scale 1
+
+exit 0 every check in range (or skipped: too few for a rate) | 1 a check out of range |
+3 database unreachable
+"""
+
+
 def _month(text: str) -> date:
     try:
         return datetime.strptime(text, "%Y-%m").date()
@@ -46,6 +59,16 @@ def register(sub) -> None:
     s.add_argument("--schema", default="bi", help="schema holding fct_scorecard_monthly (bi)")
     s.add_argument("--suppress-small", action="store_true", help="show counts of 1 to 4 as <5")
     s.set_defaults(handler=run)
+    r = reports.add_parser(
+        "realism",
+        help="cross-check the mart against the authority the generator draws",
+        description=REALISM_HELP,
+        formatter_class=RawDescriptionRichHelpFormatter,
+    )
+    r.add_argument("--scale", type=float, required=True, help="the generator's scale factor")
+    r.add_argument("--schema", default="bi", help="the mart schema (bi)")
+    r.add_argument("--month-end", type=date.fromisoformat, help="default: the latest in the mart")
+    r.set_defaults(handler=run_realism)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,3 +93,24 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(f"scorecard written: {path}")
     return 0
+
+
+def run_realism(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from csc_warehouse.config import get_settings
+    from csc_warehouse.realism import cross_check
+
+    try:
+        checks = cross_check(get_settings(), args.scale, schema=args.schema, as_at=args.month_end)
+    except psycopg.OperationalError as exc:
+        print(f"database unreachable: {exc}", file=sys.stderr)
+        return 3
+    except (psycopg.errors.UndefinedTable, LookupError) as exc:
+        print(f"no mart in schema {args.schema}: {exc}".strip(), file=sys.stderr)
+        return 1
+    for check in checks:
+        print(check.line())
+    bad = [c for c in checks if c.status == "out of range"]
+    print(f"{len(checks) - len(bad)} of {len(checks)} checks in range or skipped")
+    return 1 if bad else 0
