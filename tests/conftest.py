@@ -17,6 +17,7 @@ from psycopg import sql
 
 from csc_warehouse.config import Settings, get_settings
 from csc_warehouse.localdb import LocalCluster
+from csc_warehouse.roles import ensure_roles
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,7 +41,9 @@ def base_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def make_database(base_settings: Settings):
-    """Factory: a fresh, empty database on the cluster; dropped at the end of the session."""
+    """Factory: a fresh database on the cluster with the warehouse's roles and grants (as
+    `db start` makes them: the loader and dbt connect as their own roles); dropped at the end
+    of the session."""
     created: list[str] = []
 
     def factory(prefix: str = "csc_test") -> Settings:
@@ -48,7 +51,9 @@ def make_database(base_settings: Settings):
         with psycopg.connect(base_settings.conninfo("postgres"), autocommit=True) as conn:
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         created.append(name)
-        return get_settings({**base_settings.env, "CSC_PG_DATABASE": name})
+        settings = get_settings({**base_settings.env, "CSC_PG_DATABASE": name})
+        ensure_roles(settings)
+        return settings
 
     yield factory
     with psycopg.connect(base_settings.conninfo("postgres"), autocommit=True) as conn:
@@ -64,11 +69,13 @@ def test_db(make_database) -> Iterator[Settings]:
 
 
 def create_raw_layout(settings: Settings) -> None:
-    """The loader's ops and raw tables (empty), as a fresh warehouse has them."""
+    """The loader's ops and raw tables (empty, owned by the loader), as a fresh warehouse has
+    them."""
     from csc_warehouse.contracts import SYSTEMS, load_contract
     from csc_warehouse.load.ddl import ensure_ops, ensure_raw
+    from csc_warehouse.load.loader import connect
 
-    with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
+    with connect(settings) as conn:
         ensure_ops(conn)
         for system in SYSTEMS:
             ensure_raw(conn, load_contract(system))

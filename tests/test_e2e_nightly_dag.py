@@ -62,7 +62,8 @@ def test_clean_night_publishes_the_mart(e2e_warehouse):
             )
         )
     assert rendered
-    for secret in (wh.settings.pg_password, wh.settings.pseudonym_secret):
+    transformer_password = wh.settings.role_password("csc_transformer")
+    for secret in (wh.settings.pg_password, wh.settings.pseudonym_secret, transformer_password):
         assert secret not in rendered
 
 

@@ -20,6 +20,7 @@ from csc_warehouse.contracts import load_contract
 from csc_warehouse.load import load_night, load_pending
 from csc_warehouse.load import loader as loader_module
 from csc_warehouse.load.validate import RowChecker
+from csc_warehouse.roles import ensure_roles
 
 TRUST = load_contract("trust")
 
@@ -83,6 +84,7 @@ def test_batched_csv_path_equals_the_record_by_record_path(settings, tmp_path, m
             ref_night, ref_raw, ref_q = _load(settings, tmp_path)
         with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
             conn.execute("DROP SCHEMA ops, raw_trust CASCADE")
+        ensure_roles(settings)  # the schemas again (the loader cannot create schemas)
         night, raw, quarantined = _load(settings, tmp_path)
     finally:
         csv.field_size_limit(limit)

@@ -19,6 +19,7 @@ from psycopg import sql
 
 from csc_warehouse.config import get_settings
 from csc_warehouse.contracts import Contract, load_contract
+from csc_warehouse.roles import ensure_roles
 
 # ---- database ---------------------------------------------------------------------------------
 
@@ -46,9 +47,11 @@ def load_db():
 
 @pytest.fixture(name="settings")
 def settings_fixture(load_db):
-    """Settings on the session database, emptied of the loader's schemas first."""
+    """Settings on the session database, emptied of the loader's schemas first (made again,
+    empty, with the roles' grants: the loader connects as csc_loader)."""
     with psycopg.connect(load_db.conninfo(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS ops, raw_trust, raw_council, raw_hr CASCADE")
+    ensure_roles(load_db)
     return load_db
 
 

@@ -34,6 +34,7 @@ import psycopg
 from psycopg import sql
 
 from csc_warehouse.config import Settings, get_settings
+from csc_warehouse.roles import ensure_roles
 
 
 @dataclass
@@ -125,7 +126,9 @@ def fresh_database(base: Settings, name: str) -> Settings:
         conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
     with psycopg.connect(base.conninfo(name), autocommit=True) as conn:
         conn.execute("create extension if not exists pgcrypto")
-    return get_settings({**base.env, "CSC_PG_DATABASE": name})
+    settings = get_settings({**base.env, "CSC_PG_DATABASE": name})
+    ensure_roles(settings)  # the loader connects as csc_loader
+    return settings
 
 
 def generate(landing: Path, seed: int, scale: float, start: date, end: date) -> float:

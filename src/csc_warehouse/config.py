@@ -158,6 +158,10 @@ class Settings:
             )
         return value
 
+    def role_password(self, role: str) -> str:
+        """``csc_loader`` -> ``CSC_LOADER_PASSWORD`` (environment or secrets file)."""
+        return self.secret(f"{role.upper()}_PASSWORD") or ""
+
     def conninfo(self, database: str | None = None, *, role: str | None = None) -> str:
         """A libpq keyword/value string for psycopg.
 
@@ -166,8 +170,7 @@ class Settings:
         """
         user, password = self.pg_user, self.pg_password
         if role:
-            user = role
-            password = self.secret(f"{role.upper()}_PASSWORD") or ""
+            user, password = role, self.role_password(role)
         parts = {
             "host": self.pg_host,
             "port": str(self.pg_port),
@@ -188,8 +191,13 @@ class Settings:
         return f"{driver}://{auth}@{self.pg_host}:{self.pg_port}/{database or self.pg_database}"
 
     # ---- environments for the tools we call ------------------------------------------------
-    def tool_env(self) -> dict[str, str]:
-        """Variables dbt, Airflow and GX need, derived from these settings."""
+    def tool_env(self, role: str | None = None) -> dict[str, str]:
+        """Variables dbt, Airflow and GX need, derived from these settings.
+
+        ``role``: the warehouse role dbt's profile connects as (``CSC_PG_USER`` /
+        ``CSC_PG_PASSWORD``), e.g. ``csc_transformer``; default the admin. Airflow's own
+        connection stays the admin's.
+        """
         env = dict(TELEMETRY_OFF)
         env.update(
             {
@@ -216,6 +224,9 @@ class Settings:
                 "AIRFLOW_CONN_CSC_WAREHOUSE": self.url(driver="postgres"),
             }
         )
+        if role:
+            env["CSC_PG_USER"] = role
+            env["CSC_PG_PASSWORD"] = self.role_password(role)
         if self.secret("CSC_PSEUDONYM_SECRET"):
             env["CSC_PSEUDONYM_SECRET"] = self.secret("CSC_PSEUDONYM_SECRET") or ""
         return env

@@ -4,8 +4,9 @@ BI models identify a child by ``child_key`` = HMAC-SHA256(child_id, secret), com
 by the ``pseudonymise`` macro (``dbt_project/macros/intermediate/pseudonymise.sql``) with
 pgcrypto's ``hmac()``. The secret itself never appears in SQL text, dbt vars, compiled
 models, logs or the repository: it lives in the one-row table ``ops.pseudonym_secret``,
-readable only by its owner (the warehouse admin role that runs dbt), and is written there by
-:func:`install_secret` from ``Settings.pseudonym_secret`` (environment or the secrets file).
+owned by the warehouse admin and readable only by it and by ``csc_transformer`` (the role dbt
+runs as), and is written there by :func:`install_secret` from ``Settings.pseudonym_secret``
+(environment or the secrets file).
 
 Changing the secret changes every ``child_key``: BI extracts keyed on the old keys no longer
 join. Rotate it only with a full refresh and a version bump of the BI contract.
@@ -16,6 +17,7 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from csc_warehouse import roles
 from csc_warehouse.config import Settings
 
 SCHEMA = "ops"
@@ -30,7 +32,7 @@ _DDL = (
     )""",
     "revoke all on ops.pseudonym_secret from public",
     """comment on table ops.pseudonym_secret is
-        'HMAC key for pseudonymous child keys (restricted: owner only, written by '
+        'HMAC key for pseudonymous child keys (restricted: owner and csc_transformer, written by '
         'csc_warehouse.pseudonym.install_secret, never copy it into SQL text or dbt vars)'""",
 )
 
@@ -52,6 +54,14 @@ def install_secret(settings: Settings, conn: psycopg.Connection | None = None) -
             conn.execute("select pg_advisory_xact_lock(hashtext('csc_warehouse.pseudonym'))")
             for statement in _DDL:
                 conn.execute(statement)
+            if roles.role_exists(conn, roles.TRANSFORMER):
+                conn.execute(
+                    sql.SQL("grant select on {}.{} to {}").format(
+                        sql.Identifier(SCHEMA),
+                        sql.Identifier(TABLE),
+                        sql.Identifier(roles.TRANSFORMER),
+                    )
+                )
             conn.execute(
                 sql.SQL(
                     "insert into {}.{} (secret) values (%s) "

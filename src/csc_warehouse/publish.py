@@ -1,11 +1,16 @@
 """Write-audit-publish: the nightly build lands in build schemas, BI reads only what passed.
 
-* ``prepare_build`` drops leftovers of an unfinished build (``mart_build``, ``case_build``).
-* dbt builds the marts into ``mart_build`` and the case-level models into ``case_build``.
+* ``prepare_build`` drops leftovers of an unfinished build and recreates the empty build
+  schemas (``mart_build``, ``case_build``), owned by the admin, with CREATE for
+  ``csc_transformer``.
+* dbt (as ``csc_transformer``) builds the marts into ``mart_build`` and the case-level models
+  into ``case_build``; it owns the tables it builds.
 * The gates validate the build schemas (``csc_warehouse.gates``).
 * ``publish`` swaps them into ``bi`` and ``case_level`` in ONE transaction: a BI query sees
-  either yesterday's mart or tonight's, never a half-built one. The previous published
-  schemas are kept as ``bi_previous`` / ``case_level_previous`` (one night back) for rollback.
+  either yesterday's mart or tonight's, never a half-built one. In the same transaction the
+  admin takes over the published schemas and every table in them, so the transformer can no
+  longer drop or change what BI reads. The previous published schemas are kept as
+  ``bi_previous`` / ``case_level_previous`` (one night back) for rollback.
 * ``keep_failed_build`` renames a build that failed its gates to
   ``mart_failed_<timestamp>`` (and ``case_failed_<timestamp>``) for inspection, leaving the
   published schemas exactly as they were. The weekly maintenance DAG drops old ones.
@@ -22,6 +27,7 @@ import psycopg
 from psycopg import sql
 
 from csc_warehouse.config import Settings, get_settings
+from csc_warehouse.roles import TRANSFORMER, give_ownership
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +72,32 @@ def _role_exists(conn: psycopg.Connection, name: str) -> bool:
     return conn.execute("select 1 from pg_roles where rolname = %s", (name,)).fetchone() is not None
 
 
+def _take_over(conn: psycopg.Connection, schema: str) -> None:
+    """The admin owns a published schema and all in it; dbt's role keeps no right there."""
+    conn.execute(sql.SQL("alter schema {} owner to current_user").format(sql.Identifier(schema)))
+    give_ownership(conn, schema, None)
+    if _role_exists(conn, TRANSFORMER):
+        conn.execute(
+            sql.SQL("revoke all on schema {} from {}").format(
+                sql.Identifier(schema), sql.Identifier(TRANSFORMER)
+            )
+        )
+
+
 def prepare_build(settings: Settings | None = None) -> None:
+    """Empty build schemas for tonight: dropped (leftovers) and made again for dbt."""
     settings = settings or get_settings()
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
         conn.execute(OPS_DDL)
         for build, _ in PAIRS:
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
+            conn.execute(sql.SQL("create schema {}").format(sql.Identifier(build)))
+            if _role_exists(conn, TRANSFORMER):
+                conn.execute(
+                    sql.SQL("grant usage, create on schema {} to {}").format(
+                        sql.Identifier(build), sql.Identifier(TRANSFORMER)
+                    )
+                )
 
 
 @dataclass
@@ -128,6 +154,7 @@ def publish(run_id: str, extract_date=None, settings: Settings | None = None) ->
                         sql.Identifier(build), sql.Identifier(live)
                     )
                 )
+                _take_over(conn, live)
                 for role in READERS.get(live, []):
                     if _role_exists(conn, role):
                         conn.execute(

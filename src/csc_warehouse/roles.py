@@ -1,14 +1,18 @@
-"""Database roles: who may read and write what.
+"""Database roles: who may read and write what, and who owns it.
 
 =====================  =====================================================================
 role                   rights
 =====================  =====================================================================
 ``csc_admin``          owner of the database (the cluster's bootstrap role locally); runs
-                       publish (schema swaps) and housekeeping.
-``csc_loader``         writes the raw schemas (``raw_trust``, ``raw_council``, ``raw_hr``) and
-                       the load ledger/quarantine in ``ops``; nothing else. Cannot read BI.
-``csc_transformer``    dbt: reads raw, creates staging, intermediate, reference and the build
-                       schemas.
+                       publish (schema swaps), the gates, retention, returns, housekeeping.
+                       Owns the published schemas ``bi`` / ``case_level`` and every table
+                       in them (publish takes them over from the transformer).
+``csc_loader``         the loader connects as it: owns the raw tables (``raw_trust``,
+                       ``raw_council``, ``raw_hr``) and its ``ops`` tables (load batches,
+                       ledger, quarantine); nothing else. Cannot read BI.
+``csc_transformer``    dbt connects as it: reads raw, ``ops.load_ledger`` and
+                       ``ops.pseudonym_secret``; owns what it builds in staging,
+                       intermediate, reference and the build schemas. Cannot touch ``bi``.
 ``csc_bi_reader``      BI tools: USAGE + SELECT on ``bi`` only (pseudonymised).
 ``csc_case_reader``    worklists: ``bi`` and ``case_level``.
 ``PUBLIC``             nothing: no CONNECT, no CREATE in ``public``.
@@ -17,7 +21,12 @@ role                   rights
 Raw (children's records as delivered) is readable by the owner and by the two pipeline roles
 that must touch it (the loader writes it; dbt reads it to build staging), never by a person-
 facing role. Passwords come from the environment (``CSC_LOADER_PASSWORD``, ...) or the
-secrets file; ``db start`` creates them. Default privileges make new tables follow the rule.
+secrets file; ``db start`` creates them. Default privileges make new raw tables readable by
+dbt; the loader grants ``ops.load_ledger`` and ``install_secret`` grants the secret to dbt.
+
+A database from before the pipeline roles (everything owned by the admin) is taken over
+idempotently: ``ensure_roles`` gives the raw tables and the loader's ``ops`` tables to
+``csc_loader`` and everything in the pipeline schemas to ``csc_transformer``.
 """
 
 from __future__ import annotations
@@ -27,14 +36,31 @@ from psycopg import sql
 
 from csc_warehouse.config import Settings, get_settings
 
+LOADER = "csc_loader"
+TRANSFORMER = "csc_transformer"
+
 RAW_SCHEMAS = ["raw_trust", "raw_council", "raw_hr"]
 PIPELINE_SCHEMAS = ["staging", "intermediate", "reference", "mart_build", "case_build"]
+# the loader's bookkeeping in ops (csc_warehouse.load.ddl); the rest of ops is the admin's
+LOADER_OPS_TABLES = ["load_batches", "load_ledger", "quarantine", "current_batches"]
+# what dbt reads in ops: the ledger (latest snapshot, freshness) and the HMAC key
+TRANSFORMER_OPS_READS = ["load_ledger", "pseudonym_secret"]
 
 ROLES = {
-    "csc_loader": "CSC_LOADER_PASSWORD",
-    "csc_transformer": "CSC_TRANSFORMER_PASSWORD",
+    LOADER: "CSC_LOADER_PASSWORD",
+    TRANSFORMER: "CSC_TRANSFORMER_PASSWORD",
     "csc_bi_reader": "CSC_BI_READER_PASSWORD",
     "csc_case_reader": "CSC_CASE_READER_PASSWORD",
+}
+
+# relkind -> the ALTER that changes its owner (indexes follow their table)
+_ALTER = {
+    "r": "table",
+    "p": "table",
+    "f": "foreign table",
+    "v": "view",
+    "m": "materialized view",
+    "S": "sequence",
 }
 
 
@@ -42,16 +68,58 @@ def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
 
 
+def role_exists(conn: psycopg.Connection, role: str) -> bool:
+    return conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone() is not None
+
+
+def give_ownership(
+    conn: psycopg.Connection, schema: str, owner: str | None, names: list[str] | None = None
+) -> int:
+    """Make ``owner`` (None: the current user) own the relations of ``schema`` (or ``names``).
+
+    Sequences owned by a column follow their table and are skipped. Returns how many changed.
+    """
+    rows = conn.execute(
+        "select c.relname, c.relkind from pg_class c join pg_namespace n on n.oid = c.relnamespace"
+        " where n.nspname = %s and c.relkind = any(%s)"
+        " and pg_get_userbyid(c.relowner) <> coalesce(%s, current_user)"
+        " and (%s::text[] is null or c.relname = any(%s))"
+        " and not exists (select 1 from pg_depend d where d.objid = c.oid"
+        "   and d.classid = 'pg_class'::regclass and d.deptype in ('a', 'i')"
+        "   and c.relkind = 'S')"
+        " order by c.relname",
+        (schema, list(_ALTER), owner, names, names),
+    ).fetchall()
+    to = sql.SQL("current_user") if owner is None else _ident(owner)
+    for name, kind in rows:
+        conn.execute(
+            sql.SQL("alter {} {}.{} owner to {}").format(
+                sql.SQL(_ALTER[kind]), _ident(schema), _ident(name), to
+            )
+        )
+    return len(rows)
+
+
+def _grant_transformer_ops_reads(conn: psycopg.Connection) -> None:
+    for table in TRANSFORMER_OPS_READS:
+        if conn.execute("select to_regclass(%s)", (f"ops.{table}",)).fetchone()[0] is not None:
+            conn.execute(
+                sql.SQL("grant select on ops.{} to {}").format(_ident(table), _ident(TRANSFORMER))
+            )
+
+
 def ensure_roles(settings: Settings | None = None) -> list[str]:
-    """Create the roles and apply the grants. Idempotent; returns the statements' summary."""
+    """Create the roles, apply the grants, hand existing objects to their pipeline role.
+
+    Idempotent; returns the statements' summary.
+    """
     settings = settings or get_settings()
     done: list[str] = []
     db = settings.pg_database
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
         for role, secret_name in ROLES.items():
             password = settings.secret(secret_name)
-            exists = conn.execute("select 1 from pg_roles where rolname = %s", (role,)).fetchone()
-            if not exists:
+            if not role_exists(conn, role):
                 conn.execute(sql.SQL("create role {} login").format(_ident(role)))
                 done.append(f"created role {role}")
             if password:
@@ -65,54 +133,8 @@ def ensure_roles(settings: Settings | None = None) -> list[str]:
             conn.execute(
                 sql.SQL("grant connect on database {} to {}").format(_ident(db), _ident(role))
             )
-        # schemas owned by the pipeline roles that write them
-        for schema in [*RAW_SCHEMAS, "ops"]:
-            conn.execute(sql.SQL("create schema if not exists {}").format(_ident(schema)))
-            conn.execute(
-                sql.SQL("grant usage, create on schema {} to csc_loader").format(_ident(schema))
-            )
-            conn.execute(
-                sql.SQL(
-                    "grant select, insert, update on all tables in schema {} to csc_loader"
-                ).format(_ident(schema))
-            )
-            conn.execute(
-                sql.SQL("grant usage, select on all sequences in schema {} to csc_loader").format(
-                    _ident(schema)
-                )
-            )
-        for schema in RAW_SCHEMAS:
-            conn.execute(
-                sql.SQL("grant usage on schema {} to csc_transformer").format(_ident(schema))
-            )
-            conn.execute(
-                sql.SQL("grant select on all tables in schema {} to csc_transformer").format(
-                    _ident(schema)
-                )
-            )
-            for creator in (settings.pg_user, "csc_loader"):
-                conn.execute(
-                    sql.SQL(
-                        "alter default privileges for role {} in schema {} grant select on tables "
-                        "to csc_transformer"
-                    ).format(_ident(creator), _ident(schema))
-                )
-        for creator in (settings.pg_user,):
-            conn.execute(
-                sql.SQL(
-                    "alter default privileges for role {} in schema ops grant select, insert, "
-                    "update on tables to csc_loader"
-                ).format(_ident(creator))
-            )
-        conn.execute(sql.SQL("grant create on database {} to csc_transformer").format(_ident(db)))
-        conn.execute("grant usage on schema ops to csc_transformer")
-        for schema in PIPELINE_SCHEMAS:
-            conn.execute(sql.SQL("create schema if not exists {}").format(_ident(schema)))
-            conn.execute(
-                sql.SQL("grant usage, create on schema {} to csc_transformer").format(
-                    _ident(schema)
-                )
-            )
+        _loader_grants(conn, settings)
+        _transformer_grants(conn, settings)
         # the readers: bi for BI tools, case_level for worklists (granted again at publish)
         for schema, readers in {
             "bi": ["csc_bi_reader", "csc_case_reader"],
@@ -129,4 +151,53 @@ def ensure_roles(settings: Settings | None = None) -> list[str]:
                     )
                 )
         done.append("grants applied")
+        moved = sum(give_ownership(conn, s, LOADER) for s in RAW_SCHEMAS)
+        moved += give_ownership(conn, "ops", LOADER, LOADER_OPS_TABLES)
+        moved += sum(give_ownership(conn, s, TRANSFORMER) for s in PIPELINE_SCHEMAS)
+        if moved:
+            done.append(f"ownership of {moved} existing relation(s) given to the pipeline roles")
     return done
+
+
+def _loader_grants(conn: psycopg.Connection, settings: Settings) -> None:
+    """The loader creates and owns its tables in the raw schemas and ops (it cannot create
+    schemas: they are made here). dbt reads every raw table the loader (or the admin) makes."""
+    for schema in [*RAW_SCHEMAS, "ops"]:
+        conn.execute(sql.SQL("create schema if not exists {}").format(_ident(schema)))
+        conn.execute(
+            sql.SQL("grant usage, create on schema {} to {}").format(_ident(schema), _ident(LOADER))
+        )
+    for schema in RAW_SCHEMAS:
+        conn.execute(
+            sql.SQL("grant usage on schema {} to {}").format(_ident(schema), _ident(TRANSFORMER))
+        )
+        conn.execute(
+            sql.SQL("grant select on all tables in schema {} to {}").format(
+                _ident(schema), _ident(TRANSFORMER)
+            )
+        )
+        for creator in (settings.pg_user, LOADER):
+            conn.execute(
+                sql.SQL(
+                    "alter default privileges for role {} in schema {} grant select on tables to {}"
+                ).format(_ident(creator), _ident(schema), _ident(TRANSFORMER))
+            )
+
+
+def _transformer_grants(conn: psycopg.Connection, settings: Settings) -> None:
+    """dbt: creates in the pipeline schemas, reads raw and two ops tables, calls pgcrypto."""
+    db = settings.pg_database
+    conn.execute(
+        sql.SQL("grant create on database {} to {}").format(_ident(db), _ident(TRANSFORMER))
+    )
+    # pgcrypto's hmac() lives in public (usage only: nobody creates there)
+    conn.execute(sql.SQL("grant usage on schema public to {}").format(_ident(TRANSFORMER)))
+    conn.execute(sql.SQL("grant usage on schema ops to {}").format(_ident(TRANSFORMER)))
+    _grant_transformer_ops_reads(conn)
+    for schema in PIPELINE_SCHEMAS:
+        conn.execute(sql.SQL("create schema if not exists {}").format(_ident(schema)))
+        conn.execute(
+            sql.SQL("grant usage, create on schema {} to {}").format(
+                _ident(schema), _ident(TRANSFORMER)
+            )
+        )

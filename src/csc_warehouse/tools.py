@@ -16,10 +16,13 @@ def venv_bin(name: str) -> str:
     return str(candidate) if candidate.exists() else name
 
 
-def tool_environ(settings: Settings | None = None, **extra: str) -> dict[str, str]:
+def tool_environ(
+    settings: Settings | None = None, *, role: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment for a tool; ``role``: the database role dbt connects as (default admin)."""
     settings = settings or get_settings()
     env = dict(os.environ)
-    env.update(settings.tool_env())
+    env.update(settings.tool_env(role))
     env.update(extra)
     # The venv's bin first, so dbt/airflow subprocesses find the same tools we run.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -32,14 +35,17 @@ def run_dbt(
     *,
     check: bool = False,
     capture: bool = False,
+    role: str | None = None,
     **extra_env: str,
 ) -> subprocess.CompletedProcess:
+    """Run dbt; ``role="csc_transformer"`` for the pipeline (owns what it builds, cannot touch
+    ``bi``). Without a role it connects as the admin (tests on throw-away databases)."""
     settings = settings or get_settings()
     # The project and profiles folders come from DBT_PROJECT_DIR / DBT_PROFILES_DIR.
     cmd = [venv_bin("dbt"), *args]
     return subprocess.run(
         cmd,
-        env=tool_environ(settings, **extra_env),
+        env=tool_environ(settings, role=role, **extra_env),
         check=check,
         capture_output=capture,
         text=True,

@@ -8,7 +8,9 @@ from rich_argparse import RawDescriptionRichHelpFormatter
 
 HELP = """\
 Run dbt in dbt_project/ with the connection settings of this checkout (the same environment
-variables the nightly DAG uses). Everything after `dbt` goes to dbt unchanged, e.g.
+variables the nightly DAG uses), as the pipeline's dbt role csc_transformer: it reads raw
+and builds staging, intermediate, reference and the build schemas, never the published `bi` /
+`case_level`. Everything after `dbt` goes to dbt unchanged, e.g.
 
   csc-warehouse dbt build --select staging
   csc-warehouse dbt docs generate
@@ -28,6 +30,8 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from csc_warehouse.roles import TRANSFORMER
     from csc_warehouse.tools import run_dbt
 
-    return run_dbt(args.dbt_args or ["--help"]).returncode
+    # as the pipeline's dbt role, so what it builds stays replaceable by the nightly build
+    return run_dbt(args.dbt_args or ["--help"], role=TRANSFORMER).returncode

@@ -19,13 +19,12 @@ from __future__ import annotations
 import psycopg
 from psycopg import sql
 
+from csc_warehouse import roles
 from csc_warehouse.contracts import Contract, Table
 
 LINEAGE = ("_batch_id", "_extract_date", "_source_file", "_line_number", "_loaded_at")
 
 OPS_DDL = """
-CREATE SCHEMA IF NOT EXISTS ops;
-
 CREATE TABLE IF NOT EXISTS ops.load_batches (
     batch_id          bigserial PRIMARY KEY,
     system            text NOT NULL CHECK (system IN ('trust', 'council', 'hr')),
@@ -135,10 +134,27 @@ COMMENT ON VIEW ops.current_batches IS
 DDL_LOCK = 4_247_001
 
 
+def ensure_schema(conn: psycopg.Connection, schema: str) -> None:
+    """Create ``schema`` only if it is missing: ``CREATE SCHEMA IF NOT EXISTS`` needs the
+    database's CREATE right even when the schema exists, and ``csc_loader`` does not have it
+    (``csc-warehouse db start`` makes the loader's schemas; a superuser may make them here)."""
+    exists = conn.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)).fetchone()
+    if not exists:
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+
+
 def ensure_ops(conn: psycopg.Connection) -> None:
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
+        ensure_schema(conn, "ops")
         conn.execute(OPS_DDL)
+        # dbt (csc_transformer) reads the ledger: newest complete snapshot, freshness
+        if roles.role_exists(conn, roles.TRANSFORMER):
+            conn.execute(
+                sql.SQL("GRANT SELECT ON ops.load_ledger TO {}").format(
+                    sql.Identifier(roles.TRANSFORMER)
+                )
+            )
 
 
 def raw_schema(system: str) -> str:
@@ -161,7 +177,7 @@ def ensure_raw(
     schema = raw_schema(contract.system)
     with conn.transaction():
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (DDL_LOCK,))
-        conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
+        ensure_schema(conn, schema)
         existing: dict[str, set[str]] = {}
         for tname, col in conn.execute(
             "SELECT table_name, column_name FROM information_schema.columns "

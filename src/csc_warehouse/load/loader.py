@@ -32,6 +32,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from csc_warehouse import roles
 from csc_warehouse.config import Settings
 from csc_warehouse.contracts import SYSTEMS, Contract, Table, load_contract
 from csc_warehouse.errors import WarehouseError
@@ -129,7 +130,8 @@ def copy_escape(value: str) -> str:
 
 
 def connect(settings: Settings) -> psycopg.Connection:
-    return psycopg.connect(settings.conninfo(), autocommit=True)
+    """The loader's connection: as ``csc_loader``, which owns raw and its ops tables only."""
+    return psycopg.connect(settings.conninfo(role=roles.LOADER), autocommit=True)
 
 
 def _parse_date(value: date | str) -> date:

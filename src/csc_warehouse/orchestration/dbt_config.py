@@ -2,7 +2,9 @@
 
 The profile is dbt_project/profiles.yml, which reads the CSC_PG_* environment variables: the
 one place connection settings come from (src/csc_warehouse/config.py locally, the env file in
-docker/). Nothing here runs dbt or touches the database at DAG-parse time.
+docker/). The dbt tasks connect as ``csc_transformer`` (``transformer_env``), not as the
+admin the rest of the DAG uses. Nothing here runs dbt or touches the database at DAG-parse
+time.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 
 from csc_warehouse.config import get_settings
+from csc_warehouse.roles import TRANSFORMER
 
 
 def dbt_project_dir() -> Path:
@@ -39,8 +42,19 @@ LAYERS = {
 }
 
 
+def transformer_env(env: dict) -> dict:
+    """``env`` plus the profile's user and password for ``csc_transformer``.
+
+    The password is a template field value: Airflow masks ``*PASSWORD*`` keys when it
+    serializes or renders the task, so it is not shown in the UI nor stored in clear.
+    """
+    settings = get_settings()
+    role_env = settings.tool_env(TRANSFORMER)
+    return {**env, **{k: role_env[k] for k in ("CSC_PG_USER", "CSC_PG_PASSWORD")}}
+
+
 def layer_build_task(layer: str, env: dict, vars_: dict):
-    """A cosmos task that runs `dbt build` for one layer, with the tests it can build."""
+    """A cosmos task that runs `dbt build` for one layer (as csc_transformer)."""
     from cosmos.operators.local import DbtBuildLocalOperator
 
     return DbtBuildLocalOperator(
@@ -52,7 +66,7 @@ def layer_build_task(layer: str, env: dict, vars_: dict):
         # tests whose parents are built here or earlier: a relationships test between two
         # marts runs once both exist in tonight's build schema
         indirect_selection="buildable",
-        env=env,
+        env=transformer_env(env),
         append_env=True,
         vars=vars_,
         install_deps=False,

@@ -84,12 +84,13 @@ def dbt_build(
 ) -> dict[str, Any]:
     from csc_warehouse.errors import WarehouseError
     from csc_warehouse.publish import build_env
+    from csc_warehouse.roles import TRANSFORMER
     from csc_warehouse.tools import run_dbt
 
     args = ["build", "--quiet"] + (["--full-refresh"] if full_refresh else [])
     if as_at:
         args += ["--vars", f"{{as_at_date: '{as_at.isoformat()}'}}"]
-    res = run_dbt(args, settings, capture=True, **build_env())
+    res = run_dbt(args, settings, capture=True, role=TRANSFORMER, **build_env())
     if res.returncode != 0:
         tail = "\n".join((res.stdout + res.stderr).splitlines()[-40:])
         raise WarehouseError(f"dbt build failed:\n{tail}")
