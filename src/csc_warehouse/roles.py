@@ -188,7 +188,9 @@ def _transformer_grants(conn: psycopg.Connection, settings: Settings) -> None:
     """dbt: creates in the pipeline schemas, reads raw and two ops tables, calls pgcrypto."""
     db = settings.pg_database
     conn.execute(
-        sql.SQL("grant create on database {} to {}").format(_ident(db), _ident(TRANSFORMER))
+        sql.SQL("grant create, temporary on database {} to {}").format(
+            _ident(db), _ident(TRANSFORMER)
+        )
     )
     # pgcrypto's hmac() lives in public (usage only: nobody creates there)
     conn.execute(sql.SQL("grant usage on schema public to {}").format(_ident(TRANSFORMER)))
