@@ -138,6 +138,8 @@ def test_ensure_roles_takes_over_a_database_the_admin_owns(make_database):
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
         ddl.ensure_ops(conn)
         ddl.ensure_raw(conn, load_contract("trust"))
+        conn.execute("create table ops.publish_log_old (a int)")
+        conn.execute("grant select, insert on ops.publish_log_old to csc_loader")  # as before
         conn.execute("create table staging.stg_old (a int)")
         conn.execute("create view intermediate.int_old as select a from staging.stg_old")
     assert owners(settings, "raw_trust", "ops")["ops.load_ledger"] == settings.pg_user
@@ -146,6 +148,8 @@ def test_ensure_roles_takes_over_a_database_the_admin_owns(make_database):
     assert set(owners(settings, "raw_trust").values()) == {LOADER}
     assert owners(settings, "ops")["ops.quarantine"] == LOADER
     assert set(owners(settings, "staging", "intermediate").values()) == {TRANSFORMER}
+    assert owners(settings, "ops")["ops.publish_log_old"] == settings.pg_user
+    assert refused(settings, LOADER, "select * from ops.publish_log_old")
     # the loader's DDL runs again as the loader (indexes, views, grants it must own)
     with psycopg.connect(settings.conninfo(role=LOADER), autocommit=True) as conn:
         ddl.ensure_ops(conn)

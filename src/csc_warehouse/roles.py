@@ -134,6 +134,7 @@ def ensure_roles(settings: Settings | None = None) -> list[str]:
                 sql.SQL("grant connect on database {} to {}").format(_ident(db), _ident(role))
             )
         _loader_grants(conn, settings)
+        _revoke_loader_ops_rights(conn, settings)
         _transformer_grants(conn, settings)
         # the readers: bi for BI tools, case_level for worklists (granted again at publish)
         for schema, readers in {
@@ -182,6 +183,25 @@ def _loader_grants(conn: psycopg.Connection, settings: Settings) -> None:
                     "alter default privileges for role {} in schema {} grant select on tables to {}"
                 ).format(_ident(creator), _ident(schema), _ident(TRANSFORMER))
             )
+
+
+def _revoke_loader_ops_rights(conn: psycopg.Connection, settings: Settings) -> None:
+    """Earlier versions let the loader read and write every ``ops`` table (the pseudonym
+    secret, the publish log): take that back, it owns its own ones."""
+    conn.execute(
+        sql.SQL(
+            "alter default privileges for role {} in schema ops revoke select, insert, update "
+            "on tables from {}"
+        ).format(_ident(settings.pg_user), _ident(LOADER))
+    )
+    others = conn.execute(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace "
+        "where n.nspname = 'ops' and c.relkind in ('r', 'p', 'v', 'm') "
+        "and not (c.relname = any(%s)) and pg_get_userbyid(c.relowner) <> %s",
+        (LOADER_OPS_TABLES, LOADER),
+    ).fetchall()
+    for (name,) in others:
+        conn.execute(sql.SQL("revoke all on ops.{} from {}").format(_ident(name), _ident(LOADER)))
 
 
 def _transformer_grants(conn: psycopg.Connection, settings: Settings) -> None:
