@@ -194,9 +194,11 @@ class Settings:
     def tool_env(self, role: str | None = None) -> dict[str, str]:
         """Variables dbt, Airflow and GX need, derived from these settings.
 
-        ``role``: the warehouse role dbt's profile connects as (``CSC_PG_USER`` /
-        ``CSC_PG_PASSWORD``), e.g. ``csc_transformer``; default the admin. Airflow's own
-        connection stays the admin's.
+        ``role``: the warehouse role dbt's profile connects as, e.g. ``csc_transformer``, in
+        ``CSC_DBT_USER`` / ``CSC_DBT_PASSWORD`` (``dbt_project/profiles.yml`` falls back to
+        ``CSC_PG_USER`` / ``CSC_PG_PASSWORD``, the admin, without them). ``CSC_PG_*`` stay the
+        admin's whatever the role: cosmos copies a task's env into its process's
+        ``os.environ``, and the tasks after dbt (gates, publish) must still be the admin.
         """
         env = dict(TELEMETRY_OFF)
         env.update(
@@ -225,8 +227,8 @@ class Settings:
             }
         )
         if role:
-            env["CSC_PG_USER"] = role
-            env["CSC_PG_PASSWORD"] = self.role_password(role)
+            env["CSC_DBT_USER"] = role
+            env["CSC_DBT_PASSWORD"] = self.role_password(role)
         if self.secret("CSC_PSEUDONYM_SECRET"):
             env["CSC_PSEUDONYM_SECRET"] = self.secret("CSC_PSEUDONYM_SECRET") or ""
         return env

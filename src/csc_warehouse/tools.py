@@ -22,6 +22,9 @@ def tool_environ(
     """The environment for a tool; ``role``: the database role dbt connects as (default admin)."""
     settings = settings or get_settings()
     env = dict(os.environ)
+    # no role: the admin, even if a dbt role was left in this process's environment
+    env.pop("CSC_DBT_USER", None)
+    env.pop("CSC_DBT_PASSWORD", None)
     env.update(settings.tool_env(role))
     env.update(extra)
     # The venv's bin first, so dbt/airflow subprocesses find the same tools we run.

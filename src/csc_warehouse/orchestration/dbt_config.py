@@ -45,12 +45,13 @@ LAYERS = {
 def transformer_env(env: dict) -> dict:
     """``env`` plus the profile's user and password for ``csc_transformer``.
 
-    The password is a template field value: Airflow masks ``*PASSWORD*`` keys when it
-    serializes or renders the task, so it is not shown in the UI nor stored in clear.
+    ``CSC_DBT_USER`` / ``CSC_DBT_PASSWORD``, never ``CSC_PG_*``: cosmos copies a task's env
+    into ``os.environ`` (for OpenLineage), and the tasks after dbt (gates, publish) read
+    ``CSC_PG_*`` and must stay the admin. The password is a template field value: Airflow
+    masks ``*PASSWORD*`` keys when it serializes or renders the task.
     """
-    settings = get_settings()
-    role_env = settings.tool_env(TRANSFORMER)
-    return {**env, **{k: role_env[k] for k in ("CSC_PG_USER", "CSC_PG_PASSWORD")}}
+    role_env = get_settings().tool_env(TRANSFORMER)
+    return {**env, **{k: role_env[k] for k in ("CSC_DBT_USER", "CSC_DBT_PASSWORD")}}
 
 
 def layer_build_task(layer: str, env: dict, vars_: dict):
