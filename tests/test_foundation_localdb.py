@@ -15,6 +15,7 @@ import psycopg
 import pytest
 
 from csc_warehouse.config import get_settings
+from csc_warehouse.roles import ROLES
 
 CLI = [sys.executable, "-m", "csc_warehouse.cli"]
 
@@ -86,6 +87,9 @@ def test_external_server_mode_starts_nothing(tmp_path: Path, base_settings):
         CSC_PG_PORT=str(base_settings.pg_port),
         CSC_PG_PASSWORD=base_settings.pg_password,
     )
+    # `db start` sets the (cluster-wide) roles' passwords: keep the ones the other tests use
+    for secret_name in ROLES.values():
+        env[secret_name] = base_settings.secret(secret_name) or ""
     res = subprocess.run([*CLI, "db", "start"], env=env, capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "external server" in res.stdout
