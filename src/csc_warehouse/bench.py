@@ -311,12 +311,19 @@ def run_bench(
 
     say("ratio: incremental dbt build vs --full-refresh on the same data")
     from csc_warehouse.publish import build_env
+    from csc_warehouse.roles import TRANSFORMER
 
     started = time.perf_counter()
-    run_dbt(["build", "--quiet"], settings, capture=True, **build_env())
+    run_dbt(["build", "--quiet"], settings, capture=True, role=TRANSFORMER, **build_env())
     t_inc = time.perf_counter() - started
     started = time.perf_counter()
-    run_dbt(["build", "--quiet", "--full-refresh"], settings, capture=True, **build_env())
+    run_dbt(
+        ["build", "--quiet", "--full-refresh"],
+        settings,
+        capture=True,
+        role=TRANSFORMER,
+        **build_env(),
+    )
     t_full = time.perf_counter() - started
     result.ratios["dbt_incremental_vs_full"] = {
         "incremental_s": round(t_inc, 1),
