@@ -23,6 +23,7 @@ from csc_warehouse.contracts import load_contract
 from csc_warehouse.generate import GenerateOptions, generate
 from csc_warehouse.generate.faults import KINDS
 from csc_warehouse.load import load_pending
+from csc_warehouse.roles import ensure_roles
 
 START, END = date(2015, 4, 1), date(2016, 6, 30)
 SCALE, SEED = 0.02, 3
@@ -76,6 +77,7 @@ def history(load_db, tmp_path_factory):  # noqa: F811
     settings = load_db
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
         conn.execute("DROP SCHEMA IF EXISTS ops, raw_trust, raw_council, raw_hr CASCADE")
+    ensure_roles(settings)  # the schemas and grants the loader's role needs, as db start
     landing = tmp_path_factory.mktemp("faults") / "landing"
     summary = generate(
         GenerateOptions(

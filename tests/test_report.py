@@ -29,7 +29,7 @@ ARTIFACTS = REPO / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 DDL = """
-create schema bi;
+create schema if not exists bi;  -- db start / ensure_roles creates an empty bi
 create table bi.fct_scorecard_monthly (
     measure_id text, measure_name text, breakdown text, month_end date, period text,
     numerator numeric, denominator numeric, value numeric, unit text, target numeric,

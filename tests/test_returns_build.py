@@ -458,8 +458,9 @@ def mart(make_database):
     settings = make_database("csc_test_minimart")
     columns = _contract_columns()
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
-        conn.execute("create schema bi")
-        conn.execute("create schema case_level")
+        # ensure_roles (as db start) made bi and case_level, empty
+        conn.execute("create schema if not exists bi")
+        conn.execute("create schema if not exists case_level")
         for table in TABLES:
             cols = sql.SQL(", ").join(
                 sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(dtype))

@@ -40,7 +40,9 @@ LOADER = "csc_loader"
 TRANSFORMER = "csc_transformer"
 
 RAW_SCHEMAS = ["raw_trust", "raw_council", "raw_hr"]
-PIPELINE_SCHEMAS = ["staging", "intermediate", "reference", "mart_build", "case_build"]
+# analytics: the default target of an ad-hoc `csc-warehouse dbt build` (profiles.yml), a
+# developer's mart that BI never reads
+PIPELINE_SCHEMAS = ["staging", "intermediate", "reference", "mart_build", "case_build", "analytics"]
 # the loader's bookkeeping in ops (csc_warehouse.load.ddl); the rest of ops is the admin's
 LOADER_OPS_TABLES = ["load_batches", "load_ledger", "quarantine", "current_batches"]
 # what dbt reads in ops: the ledger (latest snapshot, freshness) and the HMAC key
