@@ -11,8 +11,9 @@
                              (denominator) who completed the TSD standards within 12 months of
                              approval (numerator)
 
-    The source keeps only the latest check and review dates, so earlier months are a
-    reconstruction: a check renewed since then shows as missing in those months.
+    Each month end reads the carer's record as it was known then (int_foster_carer_versions,
+    from the council's delta history): a DBS check renewed since counts with its old date in
+    the months before the renewal, not as missing.
 -#}
 with
 
@@ -24,9 +25,23 @@ month_ends as (
 
 ),
 
+versions as (
+
+    select * from {{ ref('int_foster_carer_versions') }}
+
+),
+
 carers as (
 
-    select * from {{ ref('dim_foster_carer') }}
+    {#- the version known on each month end -#}
+    select
+        versions.*,
+        month_ends.month_end as known_on
+    from month_ends
+    inner join versions
+        on
+            month_ends.month_end >= versions.valid_from
+            and (versions.valid_to is null or month_ends.month_end < versions.valid_to)
 
 ),
 
@@ -50,7 +65,8 @@ approved as (
     from month_ends
     inner join carers
         on
-            month_ends.month_end >= carers.approved_on
+            month_ends.month_end = carers.known_on
+            and month_ends.month_end >= carers.approved_on
             and (carers.deregistered_on is null or month_ends.month_end < carers.deregistered_on)
 
 ),
