@@ -1046,13 +1046,11 @@ class Life:
                     4 if age >= 16 else 0,
                     3 if age >= 16 else 0,
                     2 if age < 5 else 0,
-                    1,
+                    0,  # Z1 "other placement": 903 rules 178 and 526 contradict each other on it
                 ],
             )[0]
             if ptype == "P1":
                 provider = "PR0"
-            elif ptype == "Z1":  # "other placement": the 903 takes no provider
-                provider = None
             else:
                 public_ok = ptype not in ("A3", "K2", "U1", "U2", "U3", "U4", "U5", "U6")
                 provider = rng.choices(
