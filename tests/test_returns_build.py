@@ -709,3 +709,47 @@ def test_build_current_uses_the_mart_as_at_date(mart, tmp_path):
     assert Path(annex["files"][0]).parent == tmp_path / "returns" / "annex-a"
     csww = build.build_current("csww", settings)
     assert csww["year"] == 2024
+
+
+def test_monthly_task_notifies_validator_findings_and_succeeds(mart, tmp_path, monkeypatch):
+    """The monthly DAG's task: a return with errors beyond the known source gaps is still
+    built (the task succeeds) and the team is notified with the rules; a clean one is not."""
+    import ast
+    import json
+    import uuid
+
+    from csc_warehouse.orchestration.tasks import build_return
+
+    settings, kids = mart
+    monkeypatch.setenv("CSC_PG_DATABASE", settings.pg_database)
+    monkeypatch.setenv("CSC_OUTPUT", str(tmp_path))
+    log = settings.state_dir / "notifications.log"
+
+    def notified(run_id: str) -> list[dict]:
+        if not log.exists():
+            return []
+        events = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
+        return [e for e in events if e.get("run_id") == run_id]
+
+    run = uuid.uuid4().hex[:8]  # the log outlives test runs
+    clean = build_return("ssda903", {"run_id": f"clean_{run}"})
+    assert clean["ok"] and notified(f"clean_{run}") == []
+    with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
+        _insert(
+            conn,
+            "fct_assessments",
+            assessment_key="A3X",
+            child_key=kids["cin_plan"],
+            referral_key="R2",
+            start_date=date(2024, 10, 10),
+            authorised_date=date(2024, 10, 1),  # authorised before it started
+            factor_codes="1C",
+        )
+        try:
+            broken = build_return("cin-census", {"run_id": f"broken_{run}"})
+        finally:
+            conn.execute("delete from bi.fct_assessments where assessment_key = 'A3X'")
+    assert not broken["ok"] and broken["files"]  # built and reported, not raised
+    (event,) = notified(f"broken_{run}")
+    assert event["kind"] == "return_errors" and "cin-census" in event["message"]
+    assert set(broken["unexpected_errors"]) <= set(ast.literal_eval(event["rules"]))
