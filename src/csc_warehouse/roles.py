@@ -40,9 +40,18 @@ LOADER = "csc_loader"
 TRANSFORMER = "csc_transformer"
 
 RAW_SCHEMAS = ["raw_trust", "raw_council", "raw_hr"]
-# analytics: the default target of an ad-hoc `csc-warehouse dbt build` (profiles.yml), a
-# developer's mart that BI never reads
-PIPELINE_SCHEMAS = ["staging", "intermediate", "reference", "mart_build", "case_build", "analytics"]
+# analytics / analytics_case: the default targets of an ad-hoc `csc-warehouse dbt build`
+# (profiles.yml, cli/dbt.py), a developer's marts and worklists that BI never reads
+DEV_CASE_SCHEMA = "analytics_case"
+PIPELINE_SCHEMAS = [
+    "staging",
+    "intermediate",
+    "reference",
+    "mart_build",
+    "case_build",
+    "analytics",
+    DEV_CASE_SCHEMA,
+]
 # the loader's bookkeeping in ops (csc_warehouse.load.ddl); the rest of ops is the admin's
 LOADER_OPS_TABLES = ["load_batches", "load_ledger", "quarantine", "current_batches"]
 # what dbt reads in ops: the ledger (latest snapshot, freshness) and the HMAC key

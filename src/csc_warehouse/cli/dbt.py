@@ -10,7 +10,9 @@ HELP = """\
 Run dbt in dbt_project/ with the connection settings of this checkout (the same environment
 variables the nightly DAG uses), as the pipeline's dbt role csc_transformer: it reads raw
 and builds staging, intermediate, reference and the build schemas, never the published `bi` /
-`case_level`. Everything after `dbt` goes to dbt unchanged, e.g.
+`case_level`. Unless CSC_DBT_SCHEMA / CSC_DBT_CASE_SCHEMA say otherwise, the marts go to
+`analytics` and the worklists to `analytics_case` (a developer's copy BI never reads).
+Everything after `dbt` goes to dbt unchanged, e.g.
 
   csc-warehouse dbt build --select staging
   csc-warehouse dbt docs generate
@@ -30,8 +32,14 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from csc_warehouse.roles import TRANSFORMER
+    import os
+
+    from csc_warehouse.roles import DEV_CASE_SCHEMA, TRANSFORMER
     from csc_warehouse.tools import run_dbt
 
-    # as the pipeline's dbt role, so what it builds stays replaceable by the nightly build
-    return run_dbt(args.dbt_args or ["--help"], role=TRANSFORMER).returncode
+    # as the pipeline's dbt role, so what it builds stays replaceable by the nightly build;
+    # worklists default to a developer schema (the published case_level is not dbt's to write)
+    extra = (
+        {} if os.environ.get("CSC_DBT_CASE_SCHEMA") else {"CSC_DBT_CASE_SCHEMA": DEV_CASE_SCHEMA}
+    )
+    return run_dbt(args.dbt_args or ["--help"], role=TRANSFORMER, **extra).returncode
