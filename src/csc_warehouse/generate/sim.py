@@ -1056,7 +1056,13 @@ class Life:
                 provider = rng.choices(
                     ["PR1", "PR2", "PR3", "PR4", "PR5"], [50, 6, 2 if public_ok else 0, 38, 4]
                 )[0]
-            stay = int(rng.expovariate(1 / 420)) + 7
+            # placements: a share end soon (emergency, short-term, breakdowns), the rest are
+            # long-term; the mix gives the national shape (about 1 in 10 children with 3+
+            # placements in a year, about 7 in 10 long-stay children settled for 2+ years)
+            if rng.random() < (0.35 if rne == "S" else 0.3):
+                stay = int(rng.expovariate(1 / 120)) + 7
+            else:
+                stay = int(rng.expovariate(1 / 1100)) + 30
             pend = min(end, d + stay)
             legal_change = None
             new_legal = None
