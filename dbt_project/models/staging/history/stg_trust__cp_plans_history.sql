@@ -26,14 +26,7 @@ final as (
         version_number::int as version_number,
         valid_from,
         valid_to,
-        referral_id,
-        person_id,
-        {{ parse_date('start_date', 'dd/mm/yyyy') }} as start_date,
-        {{ parse_date('end_date', 'dd/mm/yyyy') }} as end_date,
-        {{ clean_code('initial_category') }} as initial_category_code,
-        {{ clean_code('latest_category') }} as latest_category_code,
-        {{ clean_code('end_reason') }} as end_reason,
-        coalesce({{ clean_code('end_reason') }} = 'TECH', false) as is_technical_closure,
+        {{ trust_cp_plan_columns() }},
         _extract_date,
         _batch_id
     from versions
