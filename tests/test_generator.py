@@ -273,3 +273,18 @@ def test_cli(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["generate", "--scale", "x"])
     assert exc.value.code == 2
+
+
+def test_hr_staff_hold_posts_that_exist_in_the_same_snapshot():
+    """Every staff row of an HR snapshot names a post established by that date (the first
+    holder of a post created after 2009 once showed in it years before it existed, which
+    broke the mart's dim_worker -> dim_post gate on a history ending before 2023)."""
+    from csc_warehouse.generate.sim import World
+    from csc_warehouse.generate.writers import hr_rows
+
+    workforce = World(42, 0.05).workforce
+    for night in (date(2016, 3, 31), date(2019, 9, 30), date(2022, 6, 30), date(2024, 3, 29)):
+        posts, staff = hr_rows(workforce, night)
+        established = {line[0] for line in posts.lines}
+        missing = {line[4] for line in staff.lines} - established
+        assert not missing, (night, sorted(missing)[:5])

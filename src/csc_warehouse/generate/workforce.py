@@ -146,6 +146,10 @@ class Workforce:
                 agency = rng.random() < (0.12 if t >= IMPROVEMENT else 0.25)
                 tenure = rng.expovariate(1 / (0.8 if agency else 6.5)) * YEAR
                 start = t - int(rng.random() * 6 * YEAR) if first and not agency else t
+                if post.est_from > base:
+                    # the first holder of a post created later (2012-21, the improvement plan)
+                    # may have joined earlier, but HR shows them in it only once it exists
+                    start = max(start, post.est_from)
                 first = False
                 leave = int(t + max(30, tenure))
                 if post.est_to is not None and leave >= post.est_to:
