@@ -39,8 +39,10 @@ class Warehouse:
             "CSC_OUTPUT": str(self.output),
         }
 
-    def cli(self, *args: str, check: bool = True, timeout: int = 1200):
-        env = {**os.environ, **self.settings.tool_env(), **self.env}
+    def cli(
+        self, *args: str, check: bool = True, timeout: int = 1200, env_extra: dict | None = None
+    ):
+        env = {**os.environ, **self.settings.tool_env(), **self.env, **(env_extra or {})}
         res = subprocess.run(
             [sys.executable, "-m", "csc_warehouse", *args],
             env=env,

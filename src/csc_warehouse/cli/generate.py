@@ -101,6 +101,12 @@ def register(sub) -> None:
         "--faults-log", type=Path, help="where to record the faults (default LANDING.faults.json)"
     )
     p.add_argument("--truth", type=Path, help="write the ground truth (CSV) into this folder")
+    p.add_argument(
+        "--council-full-first",
+        action="store_true",
+        help="write the council's first folder as a full extract (a go-live), for a history "
+        "starting after 2015-04-01; load it with CSC_LOAD_COUNCIL_FIRST=<that date>",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run, policy="spec")
 
@@ -133,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         scale=args.scale,
         start=args.start,
+        council_full_first=args.council_full_first,
         end=args.end,
         policy=args.policy,
         systems=systems,

@@ -57,6 +57,9 @@ class GenerateOptions:
     faults: str | None = None
     faults_log: Path | None = None
     truth: Path | None = None
+    # the council's first folder written is a full extract (a go-live), not a delta: for a
+    # history that starts after 2015-04-01 (the loader is told the same: CSC_LOAD_COUNCIL_FIRST)
+    council_full_first: bool = False
 
 
 @dataclass
@@ -113,6 +116,8 @@ def generate(
     keep_trust = bool(nights["trust"])
     trust_state: dict[str, dict] = {t: {} for t in contracts["trust"].tables}
     council_first = COUNCIL_FIRST.toordinal()
+    if opts.council_full_first and night_ord["council"]:
+        council_first = min(night_ord["council"])
     keep_full = council_first in night_ord["council"]
     council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     council_day: dict[str, dict] = {t: {} for t in contracts["council"].tables}

@@ -115,7 +115,10 @@ class LoadOptions:
             limits = XlsxLimits(
                 limits.max_bytes, limits.max_uncompressed, float(env["CSC_LOAD_XLSX_MAX_RATIO"])
             )
-        values = {"xlsx_limits": limits}
+        values: dict = {"xlsx_limits": limits}
+        if env.get("CSC_LOAD_COUNCIL_FIRST"):
+            # a warehouse whose council history starts later (a go-live, a short benchmark)
+            values["council_first_date"] = date.fromisoformat(env["CSC_LOAD_COUNCIL_FIRST"])
         values.update(overrides)
         return cls(**values)
 
