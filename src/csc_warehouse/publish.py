@@ -57,8 +57,17 @@ create table if not exists ops.publish_log (
 
 
 def build_env() -> dict[str, str]:
-    """Environment for the nightly dbt build: write into the build schemas."""
-    return {"CSC_DBT_SCHEMA": BUILD_SCHEMA, "CSC_DBT_CASE_SCHEMA": CASE_BUILD_SCHEMA}
+    """Environment for the nightly dbt build: write into the build schemas.
+
+    ``CSC_DBT_SEED_FROM`` lets dbt's on-run-start hook (macro ``seed_build_from_published``)
+    copy each incremental mart's published table into the empty build schema, so the night
+    merges only what changed instead of rebuilding the mart from the whole history.
+    """
+    return {
+        "CSC_DBT_SCHEMA": BUILD_SCHEMA,
+        "CSC_DBT_CASE_SCHEMA": CASE_BUILD_SCHEMA,
+        "CSC_DBT_SEED_FROM": ",".join(f"{build}:{live}" for build, live in PAIRS),
+    }
 
 
 def _schema_exists(conn: psycopg.Connection, name: str) -> bool:
@@ -73,15 +82,18 @@ def _role_exists(conn: psycopg.Connection, name: str) -> bool:
 
 
 def _take_over(conn: psycopg.Connection, schema: str) -> None:
-    """The admin owns a published schema and all in it; dbt's role keeps no right there."""
+    """The admin owns a published schema and all in it; dbt's role may only read it.
+
+    Reading is what the next night's build needs to start its incremental marts from what
+    BI has (``seed_build_from_published``); it can no longer write, drop or create there."""
     conn.execute(sql.SQL("alter schema {} owner to current_user").format(sql.Identifier(schema)))
     give_ownership(conn, schema, None)
     if _role_exists(conn, TRANSFORMER):
-        conn.execute(
-            sql.SQL("revoke all on schema {} from {}").format(
-                sql.Identifier(schema), sql.Identifier(TRANSFORMER)
-            )
-        )
+        ident, role = sql.Identifier(schema), sql.Identifier(TRANSFORMER)
+        conn.execute(sql.SQL("revoke all on schema {} from {}").format(ident, role))
+        conn.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(ident, role))
+        conn.execute(sql.SQL("grant usage on schema {} to {}").format(ident, role))
+        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident, role))
 
 
 def prepare_build(settings: Settings | None = None) -> None:
@@ -89,6 +101,11 @@ def prepare_build(settings: Settings | None = None) -> None:
     settings = settings or get_settings()
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
         conn.execute(OPS_DDL)
+        if _role_exists(conn, TRANSFORMER):
+            # the incremental fct_child_month_end rebuilds what changed since the last publication
+            conn.execute(
+                sql.SQL("grant select on ops.publish_log to {}").format(sql.Identifier(TRANSFORMER))
+            )
         for build, _ in PAIRS:
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(build)))
             conn.execute(sql.SQL("create schema {}").format(sql.Identifier(build)))

@@ -9,8 +9,8 @@ from rich_argparse import RawDescriptionRichHelpFormatter
 HELP = """\
 Run dbt in dbt_project/ with the connection settings of this checkout (the same environment
 variables the nightly DAG uses), as the pipeline's dbt role csc_transformer: it reads raw
-and builds staging, intermediate, reference and the build schemas, never the published `bi` /
-`case_level`. Unless CSC_DBT_SCHEMA / CSC_DBT_CASE_SCHEMA say otherwise, the marts go to
+and builds staging, intermediate, reference and the build schemas; it may read the published
+`bi` / `case_level` (the nightly starts its incremental marts from them) but never write there. Unless CSC_DBT_SCHEMA / CSC_DBT_CASE_SCHEMA say otherwise, the marts go to
 `analytics` and the worklists to `analytics_case` (a developer's copy BI never reads).
 Everything after `dbt` goes to dbt unchanged, e.g.
 

@@ -15,6 +15,7 @@ from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 
 from csc_warehouse.config import get_settings
+from csc_warehouse.orchestration.pipeline import NIGHTLY_DBT_FLAGS
 from csc_warehouse.roles import TRANSFORMER
 
 
@@ -71,6 +72,8 @@ def layer_build_task(layer: str, env: dict, vars_: dict):
         append_env=True,
         vars=vars_,
         install_deps=False,
+        # unit tests run in CI, not nightly (pipeline.NIGHTLY_DBT_FLAGS)
+        dbt_cmd_flags=list(NIGHTLY_DBT_FLAGS),
         invocation_mode=InvocationMode.DBT_RUNNER,
         retries=0,
     )

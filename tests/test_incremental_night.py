@@ -1,0 +1,81 @@
+"""END TO END (slow): an ordinary night is incremental, and equals a full refresh.
+
+On the shared generated warehouse (tests/e2e_support.py):
+
+* a night after a published one starts its incremental marts from what BI has (dbt's
+  on-run-start hook ``seed_build_from_published``) instead of rebuilding them from the
+  whole history, and publishes;
+* ``dbt build --full-refresh`` of the same data (same as-at date, same retention) gives
+  exactly the same BI and case-level tables: row counts and checksums of every table;
+* the dbt unit tests, which the nightly leaves to CI, pass against the warehouse's tables.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from csc_warehouse import publish
+from csc_warehouse.orchestration import pipeline
+from csc_warehouse.publish import schema_fingerprint
+from csc_warehouse.retention import apply_retention
+
+pytestmark = pytest.mark.slow
+
+INCREMENTAL_MARTS = {"mart_build.fct_visits", "mart_build.fct_post_days"}
+
+
+def _night(wh):
+    night = wh.next_night()
+    wh.advance_to(night)
+    run = pipeline.run_night(night, wh.settings, run_id=f"test_incremental__{night}", report=False)
+    assert run.error is None, run.error
+    assert run.published
+    return night, run
+
+
+def test_an_incremental_night_equals_a_full_refresh(e2e_warehouse):
+    wh = e2e_warehouse
+    if not schema_fingerprint(publish.BI_SCHEMA, wh.settings):
+        _night(wh)  # a published mart to start from
+    night, run = _night(wh)
+    build = next(s for s in run.stages if s.name == "dbt build")
+    assert "incremental from the published mart" in build.detail, build.detail
+    for mart in INCREMENTAL_MARTS:
+        assert mart in build.detail, build.detail
+    incremental = {
+        schema: schema_fingerprint(schema, wh.settings)
+        for schema in (publish.BI_SCHEMA, publish.CASE_SCHEMA)
+    }
+    assert incremental[publish.BI_SCHEMA]["fct_visits"][0] > 0
+
+    # the same data rebuilt from scratch, into the (empty) build schemas
+    publish.prepare_build(wh.settings)
+    full = pipeline.dbt_build(wh.settings, full_refresh=True, as_at=night)
+    assert "seeded" not in full or not full["seeded"]
+    apply_retention(publish.BUILD_SCHEMA, night, settings=wh.settings)
+    rebuilt = {
+        publish.BI_SCHEMA: schema_fingerprint(publish.BUILD_SCHEMA, wh.settings),
+        publish.CASE_SCHEMA: schema_fingerprint(publish.CASE_BUILD_SCHEMA, wh.settings),
+    }
+    for schema, tables in incremental.items():
+        assert set(tables) == set(rebuilt[schema]), schema
+        differ = {
+            t: (tables[t], rebuilt[schema][t]) for t in tables if tables[t] != rebuilt[schema][t]
+        }
+        assert not differ, f"{schema}: incremental != full refresh for {sorted(differ)}"
+    publish.prepare_build(wh.settings)  # leave no half-used build schema behind
+
+
+def test_dbt_unit_tests_pass_on_the_warehouse(e2e_warehouse):
+    """The nightly excludes unit tests (pipeline.NIGHTLY_DBT_FLAGS); CI runs every one."""
+    wh = e2e_warehouse
+    if not schema_fingerprint(publish.BI_SCHEMA, wh.settings):
+        _night(wh)
+    res = wh.cli(
+        "dbt",
+        "test",
+        "--select",
+        "test_type:unit",
+        env_extra={"CSC_DBT_SCHEMA": publish.BI_SCHEMA, "CSC_DBT_CASE_SCHEMA": "case_level"},
+    )
+    assert "PASS=" in res.stdout and "ERROR=0" in res.stdout, res.stdout[-3000:]
