@@ -1,0 +1,60 @@
+"""SLOW: `csc-warehouse bench` runs end to end at a tiny scale, so the benchmark never rots.
+
+A short history (2022-03-25 .. 2022-06-29, the council starting with a full folder as at a
+go-live, the trust's last snapshots included) at scale 0.01, then the ordinary night of
+2022-06-30, timed stage by stage; the full refresh of the same data must give exactly the
+tables the incremental night published, and the loader ratios must be measured.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_bench_smoke_run(tmp_path, base_settings):
+    out = tmp_path / "bench.json"
+    env = {**os.environ, **base_settings.tool_env()}
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "csc_warehouse",
+            "bench",
+            "--scale",
+            "0.01",
+            "--start",
+            "2022-03-25",
+            "--night",
+            "2022-06-30",
+            "--no-docs",
+            "--json",
+            str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
+    result = json.loads(out.read_text())
+    stages = result["stages"]
+    assert stages["backfill_load"]["folders"] > 90 and stages["backfill_load"]["rows"] > 0
+    assert stages["backfill_build"]["ok"]
+    night = stages["ordinary_night"]
+    assert night["ok"], night["error"]
+    for stage in ("load", "raw gates", "dbt build", "mart gates + publish", "scorecard report"):
+        assert night["stages"][stage]["seconds"] >= 0, stage
+    ratio = result["ratios"]["dbt_incremental_vs_full"]
+    assert ratio["identical"], ratio["differing_tables"]
+    assert "mart_build.fct_visits" in ratio["incremental_marts"]
+    assert ratio["full_refresh_s"] > 0 and ratio["ratio"] > 0
+    loader = result["ratios"]["loader_vs_copy"]
+    assert loader  # the trust's last snapshot (2022-04-05) is in the history
+    assert result["peak_memory_mib"]["python_self"] > 0
