@@ -23,6 +23,7 @@ import hashlib
 import logging
 import re
 import time as _time
+import weakref
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from itertools import islice
@@ -298,6 +299,20 @@ class _TableLoad:
     size: int | None = None
 
 
+# connection -> fingerprints of the contracts whose raw tables it has made sure of
+_RAW_READY: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _ensure_raw_once(conn: psycopg.Connection, contract: Contract, contract_sha: str) -> None:
+    """``ddl.ensure_raw`` once per connection and contract version (a backfill of thousands
+    of folders asked the catalogue the same question for each). Only on an autocommit
+    connection: there the DDL is committed, so nothing can undo it behind the memo."""
+    ready = _RAW_READY.setdefault(conn, set()) if conn.autocommit else set()
+    if contract_sha not in ready:
+        ddl.ensure_raw(conn, contract)
+        ready.add(contract_sha)
+
+
 class _Night:
     def __init__(
         self, conn, contract: Contract, landing: Path, extract_date: date, options: LoadOptions
@@ -337,7 +352,7 @@ class _Night:
         r = self.result
         # raw tables exist (and have every column of the contract) from the first run on,
         # whatever the folder turns out to be: dbt's sources can rely on them
-        ddl.ensure_raw(self.conn, self.contract)
+        _ensure_raw_once(self.conn, self.contract, self.contract_sha)
         if not self.folder.is_dir():
             r.message = f"no folder {self.folder}"
             return
@@ -903,7 +918,7 @@ class _TableLoader:
         )
         try:
             header = reader.header
-            checker = RowChecker(contract, table, header)
+            checker = RowChecker.for_layout(contract, table, header)
             by_name = {c.name: c for c in table.columns}
             cols = [by_name[h].db_name for h in header]
             copy_sql = sql.SQL(

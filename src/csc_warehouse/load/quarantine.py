@@ -234,7 +234,7 @@ def _replay_group(
     if any(h not in known for h in header):
         result.skipped += len(items)  # the contract lost a column this file had
         return 0
-    checker = RowChecker(contract, table, header)
+    checker = RowChecker.for_layout(contract, table, header)
     by_name = {c.name: c for c in table.columns}
     cols = [by_name[h].db_name for h in header]
     schema = ddl.raw_schema(contract.system)

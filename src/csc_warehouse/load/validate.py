@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from operator import itemgetter
+from typing import ClassVar
 
 from csc_warehouse.contracts import Column, Contract, Table
 
@@ -237,7 +238,23 @@ class RowChecker:
 
     ``header`` is the delivered header (column names in file order); it must be a permutation
     of the contract's columns for the file's schema version (the caller checks that first).
+    Use :meth:`for_layout`: a backfill meets the same few layouts in thousands of files, and
+    compiling the check costs more than checking a small delta file.
     """
+
+    _cache: ClassVar[dict[tuple, tuple[Contract, Table, RowChecker]]] = {}
+
+    @classmethod
+    def for_layout(cls, contract: Contract, table: Table, header: list[str]) -> RowChecker:
+        """The checker of this layout, compiled once per process (contract and table objects
+        are kept alive with it, so their ids cannot be reused by others)."""
+        key = (id(contract), id(table), tuple(header))
+        hit = cls._cache.get(key)
+        if hit is None:
+            if len(cls._cache) > 256:
+                cls._cache.clear()
+            hit = cls._cache[key] = (contract, table, cls(contract, table, header))
+        return hit[2]
 
     def __init__(self, contract: Contract, table: Table, header: list[str]):
         fmt = contract.format
