@@ -31,6 +31,8 @@ idempotently: ``ensure_roles`` gives the raw tables and the loader's ``ops`` tab
 
 from __future__ import annotations
 
+import fcntl
+
 import psycopg
 from psycopg import sql
 
@@ -125,6 +127,16 @@ def ensure_roles(settings: Settings | None = None) -> list[str]:
     Idempotent; returns the statements' summary.
     """
     settings = settings or get_settings()
+    # Roles are cluster-wide: two processes altering the same role at once fail with "tuple
+    # concurrently updated" (the test workers; `db start` while a DAG run starts), so one
+    # process at a time on this machine.
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    with open(settings.state_dir / "roles.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure_roles(settings)
+
+
+def _ensure_roles(settings: Settings) -> list[str]:
     done: list[str] = []
     db = settings.pg_database
     with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
