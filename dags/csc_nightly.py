@@ -108,7 +108,7 @@ def csc_nightly():
 
     # dbt through cosmos, one task per layer (see dbt_config.LAYERS); the mart is "as at"
     # the night being built, not the day the DAG happens to run
-    as_at = {"as_at_date": "{{ ti.xcom_pull(task_ids='prepare_build') }}"}
+    as_at = "{{ ti.xcom_pull(task_ids='prepare_build') }}"
     dbt_layers = [
         dbt_config.layer_build_task(layer, build_env(), as_at) for layer in dbt_config.LAYERS
     ]

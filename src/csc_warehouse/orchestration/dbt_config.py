@@ -15,7 +15,7 @@ from cosmos import ProfileConfig
 from cosmos.constants import InvocationMode
 
 from csc_warehouse.config import get_settings
-from csc_warehouse.orchestration.pipeline import NIGHTLY_DBT_FLAGS
+from csc_warehouse.orchestration.pipeline import NIGHTLY_DBT_FLAGS, as_at_env
 from csc_warehouse.roles import TRANSFORMER
 
 
@@ -55,8 +55,9 @@ def transformer_env(env: dict) -> dict:
     return {**env, **{k: role_env[k] for k in ("CSC_DBT_USER", "CSC_DBT_PASSWORD")}}
 
 
-def layer_build_task(layer: str, env: dict, vars_: dict):
-    """A cosmos task that runs `dbt build` for one layer (as csc_transformer)."""
+def layer_build_task(layer: str, env: dict, as_at: str):
+    """A cosmos task that runs `dbt build` for one layer (as csc_transformer), "as at" the
+    date ``as_at`` (a template: ``env`` is a templated field; see ``pipeline.as_at_env``)."""
     from cosmos.operators.local import DbtBuildLocalOperator
 
     return DbtBuildLocalOperator(
@@ -68,9 +69,8 @@ def layer_build_task(layer: str, env: dict, vars_: dict):
         # tests whose parents are built here or earlier: a relationships test between two
         # marts runs once both exist in tonight's build schema
         indirect_selection="buildable",
-        env=transformer_env(env),
+        env=transformer_env({**env, **as_at_env(as_at)}),
         append_env=True,
-        vars=vars_,
         install_deps=False,
         # unit tests run in CI, not nightly (pipeline.NIGHTLY_DBT_FLAGS)
         dbt_cmd_flags=list(NIGHTLY_DBT_FLAGS),

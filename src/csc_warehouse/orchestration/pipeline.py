@@ -7,6 +7,7 @@ functions as separate tasks (``csc_warehouse.orchestration.tasks``).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +85,18 @@ def load_systems(settings: Settings, extract_date: date) -> dict[str, Any]:
 NIGHTLY_DBT_FLAGS = ["--exclude-resource-type", "unit_test"]
 
 
+def as_at_env(as_at: str) -> dict[str, str]:
+    """The environment that makes dbt's build "as at" a night: the session setting
+    ``csc.as_at_date`` (macro ``mart_as_at_date``), through libpq's PGOPTIONS.
+
+    Not a dbt var: dbt re-parses the whole project whenever its vars change, which would be
+    every night (~10 s, and once per cosmos task). ``as_at`` may be a Jinja template (the DAG
+    renders it from the prepare_build task's XCom); any PGOPTIONS already set are kept.
+    """
+    keep = os.environ.get("PGOPTIONS", "").strip()
+    return {"PGOPTIONS": " ".join(filter(None, [keep, f"-c csc.as_at_date={as_at}"]))}
+
+
 def dbt_build(
     settings: Settings, full_refresh: bool = False, as_at: date | None = None
 ) -> dict[str, Any]:
@@ -93,9 +106,8 @@ def dbt_build(
     from csc_warehouse.tools import run_dbt
 
     args = ["build", "--quiet", *NIGHTLY_DBT_FLAGS] + (["--full-refresh"] if full_refresh else [])
-    if as_at:
-        args += ["--vars", f"{{as_at_date: '{as_at.isoformat()}'}}"]
-    res = run_dbt(args, settings, capture=True, role=TRANSFORMER, **build_env())
+    env = {**build_env(), **(as_at_env(as_at.isoformat()) if as_at else {})}
+    res = run_dbt(args, settings, capture=True, role=TRANSFORMER, **env)
     if res.returncode != 0:
         tail = "\n".join((res.stdout + res.stderr).splitlines()[-40:])
         raise WarehouseError(f"dbt build failed:\n{tail}")
