@@ -16,6 +16,7 @@ with their times.
   csc-warehouse nightly                      # the newest night in the landing folder
   csc-warehouse nightly --date 2025-06-03
   csc-warehouse nightly --full-refresh       # rebuild incremental models from scratch
+  csc-warehouse nightly --json run.json      # also write the stages, in full, for scripts
 
 Exit codes: 0 published; 1 a gate or the build failed (BI keeps the last good mart);
 3 the database is not reachable.
@@ -37,6 +38,12 @@ def register(sub) -> None:
     p.add_argument("--landing", help="landing folder (default: CSC_LANDING or ./landing)")
     p.add_argument("--full-refresh", action="store_true", help="dbt build --full-refresh")
     p.add_argument("--no-report", action="store_true", help="skip the scorecard report")
+    p.add_argument(
+        "--json",
+        metavar="FILE",
+        help="write the run (date, published, error, every stage with its full detail) "
+        "as JSON to FILE, whether or not it succeeds",
+    )
     p.set_defaults(handler=run)
 
 
@@ -53,6 +60,24 @@ def newest_night(landing) -> date | None:
                 except ValueError:
                     continue
     return max(dates) if dates else None
+
+
+def write_json(result, path: str) -> None:
+    import json
+    from dataclasses import asdict
+    from pathlib import Path
+
+    doc = {
+        "extract_date": result.extract_date.isoformat(),
+        "run_id": result.run_id,
+        "published": result.published,
+        "error": result.error,
+        "report": result.report,
+        "seconds": round(result.seconds, 3),
+        "stages": [asdict(stage) for stage in result.stages],
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(doc, indent=2) + "\n")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         report=not args.no_report,
         say=lambda msg: console.print(f"  {msg}"),
     )
+    if args.json:
+        write_json(result, args.json)
     stages = result.stages
     table = Table(title="stages")
     table.add_column("stage")
