@@ -15,7 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from test_dbt_marts_support import NHS_A, dbt, prepare, query, scenario
+from test_dbt_marts_support import BUILD_ON_ROWS, NHS_A, dbt, prepare, query, scenario
 
 MART_SCHEMA = "analytics"
 FACTS_INCREMENTAL = ("fct_visits", "fct_post_days")
@@ -26,7 +26,7 @@ def built(make_database):
     settings = make_database("csc_test_marts")
     prepare(settings, scenario())
     dbt(settings, "seed", "--quiet")
-    dbt(settings, "build")
+    dbt(settings, *BUILD_ON_ROWS)
     return settings
 
 

@@ -107,6 +107,19 @@ def prepare(settings: Settings, data: RawData) -> None:
     install_secret(settings)
 
 
+# `dbt build` of the models and their data tests on hand-made raw rows: the traps in the rows
+# must pass every data test of the models. Not the dbt unit tests (their input is in the YAML,
+# not in these rows: tests/test_incremental_night.py runs them all) and not the tests of the
+# seeds (the same CSVs every time: the empty-warehouse build and the e2e nights run them).
+BUILD_ON_ROWS = (
+    "build",
+    "--exclude-resource-type",
+    "unit_test",
+    "--exclude",
+    "resource_type:test,path:seeds",
+)
+
+
 def dbt(settings: Settings, *args: str, as_at: str = "2025-04-01") -> str:
     vars_arg = (
         ["--vars", f"{{as_at_date: '{as_at}'}}"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_dbt_marts_support import dbt, prepare, query, scenario
+from test_dbt_marts_support import BUILD_ON_ROWS, dbt, prepare, query, scenario
 
 
 @pytest.fixture(scope="module")
@@ -18,7 +18,7 @@ def built(make_database):
     settings = make_database("csc_test_stitch")
     prepare(settings, scenario())
     dbt(settings, "seed", "--quiet")
-    dbt(settings, "build")
+    dbt(settings, *BUILD_ON_ROWS)
     return settings
 
 
