@@ -31,6 +31,62 @@ os.environ.update(
 )
 
 
+# ---- running in parallel (pytest-xdist, `make test` runs two workers) --------------------
+# Tests that share state must run on one worker, one after another: a module's tests (its
+# module-scoped fixtures are built once) and every test on the shared generated warehouse
+# (e2e_warehouse, built once per session). The longest chains are queued first so the two
+# workers finish together; `--no-loadscope-reorder` (pyproject) keeps this order.
+E2E_GROUP = "e2e_warehouse"
+LONGEST_FIRST = [E2E_GROUP, "test_bench", "test_returns_build", "test_dbt_marts"]
+
+
+def _group(item: pytest.Item) -> str:
+    if "e2e_warehouse" in item.fixturenames:
+        return E2E_GROUP
+    return item.module.__name__ if item.module else item.nodeid
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(_group(item)))
+
+    def rank(item: pytest.Item) -> int:
+        group = _group(item)
+        return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: tests keep their order within a group
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Fail loudly if the groups did not reach pytest-xdist (as with pytest 9.2, which moved
+    the node id xdist 3.8 tags): the shared warehouse would be built on every worker."""
+    config = session.config
+    if getattr(config.option, "loadgroup", False) and session.items:
+        if not any("@" in item.nodeid for item in session.items):
+            raise pytest.UsageError(
+                "pytest-xdist did not group the tests (xdist_group): check the pytest and "
+                "pytest-xdist versions against constraints.txt"
+            )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_dbt_target(tmp_path_factory) -> Iterator[Path]:
+    """Each test worker has its own dbt target/ and logs/ (not dbt_project/target): two
+    workers' dbt runs never overwrite each other's manifest or partial-parse file, and a
+    developer's own target/ is left alone. Tests may still pass --target-path of their own."""
+    work = tmp_path_factory.getbasetemp() / "dbt"
+    saved = {k: os.environ.get(k) for k in ("DBT_TARGET_PATH", "DBT_LOG_PATH")}
+    os.environ["DBT_TARGET_PATH"] = str(work / "target")
+    os.environ["DBT_LOG_PATH"] = str(work / "logs")
+    yield work
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture(scope="session")
 def base_settings() -> Settings:
     """The project's cluster, started if needed (idempotent)."""
@@ -52,7 +108,7 @@ def make_database(base_settings: Settings):
             conn.execute(sql.SQL("create database {}").format(sql.Identifier(name)))
         created.append(name)
         settings = get_settings({**base_settings.env, "CSC_PG_DATABASE": name})
-        ensure_roles(settings)
+        ensure_roles(settings)  # one process at a time (roles.py takes a lock)
         return settings
 
     yield factory
@@ -98,3 +154,12 @@ def e2e_warehouse(make_database, tmp_path_factory):
     from e2e_support import build_warehouse
 
     return build_warehouse(make_database, tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="session")
+def ordinary_night(e2e_warehouse):
+    """One ordinary (incremental) night on the shared warehouse, run once per session with
+    `csc-warehouse nightly --json` (see tests/e2e_support.py): a NightOutput."""
+    from e2e_support import run_ordinary_night
+
+    return run_ordinary_night(e2e_warehouse)

@@ -7,10 +7,11 @@ faults) and run the real nightly job on it.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -98,3 +99,39 @@ def build_warehouse(make_database, root: Path) -> Warehouse:
     wh.generate(HISTORY_START, HISTORY_END, "--truth", str(wh.truth))
     wh.cli("load", "--landing", str(wh.landing), "--all-pending", "--quiet")
     return wh
+
+
+@dataclass
+class NightOutput:
+    """One night run with ``csc-warehouse nightly --json``: its console output and the run."""
+
+    night: date
+    returncode: int
+    output: str
+    run: dict = field(default_factory=dict)
+
+    def stage(self, name: str) -> dict:
+        return next(s for s in self.run["stages"] if s["name"] == name)
+
+
+def is_published(wh: Warehouse) -> bool:
+    import psycopg
+
+    with psycopg.connect(wh.settings.conninfo()) as conn:
+        return conn.execute("select to_regclass('bi.dim_child')").fetchone()[0] is not None
+
+
+def run_ordinary_night(wh: Warehouse) -> NightOutput:
+    """An ordinary night: the next night after a published one (publishing one first when
+    the tests before have not), run end to end with ``csc-warehouse nightly`` as an operator
+    would. Shared by the tests of the incremental build and of personal data in logs."""
+    if not is_published(wh):
+        night = wh.next_night()
+        wh.advance_to(night)
+        wh.cli("nightly", "--date", night.isoformat(), "--no-report")
+    night = wh.next_night()
+    wh.advance_to(night)
+    out = wh.output / f"nightly-{night.isoformat()}.json"
+    res = wh.cli("nightly", "--date", night.isoformat(), "--json", str(out), check=False)
+    run = json.loads(out.read_text()) if out.exists() else {}
+    return NightOutput(night, res.returncode, res.stdout + res.stderr, run)

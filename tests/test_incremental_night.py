@@ -2,7 +2,8 @@
 
 On the shared generated warehouse (tests/e2e_support.py):
 
-* a night after a published one starts its incremental marts from what BI has (dbt's
+* a night after a published one (the session's ordinary night, run with `csc-warehouse
+  nightly --json`: tests/e2e_support.py) starts its incremental marts from what BI has (dbt's
   on-run-start hook ``seed_build_from_published``) instead of rebuilding them from the
   whole history, and publishes;
 * ``dbt build --full-refresh`` of the same data (same as-at date, same retention) gives
@@ -13,6 +14,7 @@ On the shared generated warehouse (tests/e2e_support.py):
 from __future__ import annotations
 
 import pytest
+from e2e_support import is_published
 
 from csc_warehouse import publish
 from csc_warehouse.orchestration import pipeline
@@ -24,24 +26,14 @@ pytestmark = pytest.mark.slow
 INCREMENTAL_MARTS = {"mart_build.fct_visits", "mart_build.fct_post_days"}
 
 
-def _night(wh):
-    night = wh.next_night()
-    wh.advance_to(night)
-    run = pipeline.run_night(night, wh.settings, run_id=f"test_incremental__{night}", report=False)
-    assert run.error is None, run.error
-    assert run.published
-    return night, run
-
-
-def test_an_incremental_night_equals_a_full_refresh(e2e_warehouse):
-    wh = e2e_warehouse
-    if not schema_fingerprint(publish.BI_SCHEMA, wh.settings):
-        _night(wh)  # a published mart to start from
-    night, run = _night(wh)
-    build = next(s for s in run.stages if s.name == "dbt build")
-    assert "incremental from the published mart" in build.detail, build.detail
+def test_an_incremental_night_equals_a_full_refresh(e2e_warehouse, ordinary_night):
+    wh, night = e2e_warehouse, ordinary_night.night
+    assert ordinary_night.returncode == 0, ordinary_night.output[-8000:]
+    assert ordinary_night.run["published"], ordinary_night.run
+    build = ordinary_night.stage("dbt build")
+    assert "incremental from the published mart" in build["detail"], build
     for mart in INCREMENTAL_MARTS:
-        assert mart in build.detail, build.detail
+        assert mart in build["detail"], build
     incremental = {
         schema: schema_fingerprint(schema, wh.settings)
         for schema in (publish.BI_SCHEMA, publish.CASE_SCHEMA)
@@ -69,8 +61,9 @@ def test_an_incremental_night_equals_a_full_refresh(e2e_warehouse):
 def test_dbt_unit_tests_pass_on_the_warehouse(e2e_warehouse):
     """The nightly excludes unit tests (pipeline.NIGHTLY_DBT_FLAGS); CI runs every one."""
     wh = e2e_warehouse
-    if not schema_fingerprint(publish.BI_SCHEMA, wh.settings):
-        _night(wh)
+    if not is_published(wh):
+        wh.advance_to(wh.next_night())
+        wh.cli("nightly", "--date", wh.generated_until.isoformat(), "--no-report")
     res = wh.cli(
         "dbt",
         "test",

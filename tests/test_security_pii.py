@@ -1,7 +1,8 @@
 """Personal data stays out of BI and out of logs; the pseudonymous key depends on the secret.
 
 On the generated, backfilled warehouse (tests/e2e_support.py): one night is run end to end
-with `csc-warehouse nightly`, its output captured; then
+with `csc-warehouse nightly`, its output captured (the session's ordinary night, shared with
+the test of the incremental build); then
 * no column of the published `bi` schema is named like personal data, and no sampled text
   value looks like an NHS number or a full postcode, or is a generated name;
 * the run's console output, dbt's log and the notifications hold none of the generated
@@ -12,7 +13,9 @@ with `csc-warehouse nightly`, its output captured; then
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -45,13 +48,10 @@ FULL_POSTCODE = re.compile(r"^[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}$")
 
 
 @pytest.fixture(scope="module")
-def night_run(e2e_warehouse):
-    wh = e2e_warehouse
-    night = wh.next_night()
-    wh.advance_to(night)
-    res = wh.cli("nightly", "--date", night.isoformat(), check=False)
-    assert res.returncode == 0, res.stdout[-5000:] + res.stderr[-3000:]
-    return wh, res.stdout + res.stderr
+def night_run(e2e_warehouse, ordinary_night):
+    """The session's ordinary night (conftest.ordinary_night), run with the CLI."""
+    assert ordinary_night.returncode == 0, ordinary_night.output[-8000:]
+    return e2e_warehouse, ordinary_night.output
 
 
 @pytest.fixture(scope="module")
@@ -137,6 +137,7 @@ def test_logs_hold_no_names_or_nhs_numbers(night_run, personal_values):
     texts = [output]
     for path in [
         wh.settings.dbt_project_dir / "logs" / "dbt.log",
+        Path(os.environ.get("DBT_LOG_PATH", "/nonexistent")) / "dbt.log",
         wh.settings.state_dir / "notifications.log",
     ]:
         if path.exists():
@@ -154,7 +155,7 @@ def test_logs_hold_no_names_or_nhs_numbers(night_run, personal_values):
     assert not [s for s in secrets if s and s in blob]
 
 
-def test_child_key_changes_with_the_secret(night_run, tmp_path):
+def test_child_key_changes_with_the_secret(night_run):
     wh, _ = night_run
     from csc_warehouse.config import get_settings
     from csc_warehouse.pseudonym import install_secret
@@ -173,7 +174,7 @@ def test_child_key_changes_with_the_secret(night_run, tmp_path):
     try:
         install_secret(other)
         res = run_dbt(
-            ["run", "--select", "int_child_pseudonyms", "--target-path", str(tmp_path / "t")],
+            ["run", "--select", "int_child_pseudonyms"],
             other,
             capture=True,
         )
@@ -189,7 +190,7 @@ def test_child_key_changes_with_the_secret(night_run, tmp_path):
     finally:
         install_secret(wh.settings)
         run_dbt(
-            ["run", "--select", "int_child_pseudonyms", "--target-path", str(tmp_path / "t")],
+            ["run", "--select", "int_child_pseudonyms"],
             wh.settings,
             capture=True,
         )
