@@ -48,14 +48,12 @@ def _group(item: pytest.Item) -> str:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    rank: dict[pytest.Item, int] = {}
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(_group(item)))
-
-    def rank(item: pytest.Item) -> int:
         group = _group(item)
-        return LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
-
-    items.sort(key=rank)  # stable: tests keep their order within a group
+        item.add_marker(pytest.mark.xdist_group(group))
+        rank[item] = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank.__getitem__)  # stable: tests keep their order within a group
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

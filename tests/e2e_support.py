@@ -121,14 +121,20 @@ def is_published(wh: Warehouse) -> bool:
         return conn.execute("select to_regclass('bi.dim_child')").fetchone()[0] is not None
 
 
-def run_ordinary_night(wh: Warehouse) -> NightOutput:
-    """An ordinary night: the next night after a published one (publishing one first when
-    the tests before have not), run end to end with ``csc-warehouse nightly`` as an operator
-    would. Shared by the tests of the incremental build and of personal data in logs."""
+def ensure_published(wh: Warehouse) -> None:
+    """A published mart in ``bi``: when the tests before have not published one, generate
+    the next night and run it with ``csc-warehouse nightly`` (tests can run alone)."""
     if not is_published(wh):
         night = wh.next_night()
         wh.advance_to(night)
         wh.cli("nightly", "--date", night.isoformat(), "--no-report")
+
+
+def run_ordinary_night(wh: Warehouse) -> NightOutput:
+    """An ordinary night: the next night after a published one, run end to end with
+    ``csc-warehouse nightly`` as an operator would. Shared by the tests of the incremental
+    build and of personal data in logs."""
+    ensure_published(wh)
     night = wh.next_night()
     wh.advance_to(night)
     out = wh.output / f"nightly-{night.isoformat()}.json"

@@ -14,7 +14,7 @@ On the shared generated warehouse (tests/e2e_support.py):
 from __future__ import annotations
 
 import pytest
-from e2e_support import is_published
+from e2e_support import ensure_published
 
 from csc_warehouse import publish
 from csc_warehouse.orchestration import pipeline
@@ -61,9 +61,7 @@ def test_an_incremental_night_equals_a_full_refresh(e2e_warehouse, ordinary_nigh
 def test_dbt_unit_tests_pass_on_the_warehouse(e2e_warehouse):
     """The nightly excludes unit tests (pipeline.NIGHTLY_DBT_FLAGS); CI runs every one."""
     wh = e2e_warehouse
-    if not is_published(wh):
-        wh.advance_to(wh.next_night())
-        wh.cli("nightly", "--date", wh.generated_until.isoformat(), "--no-report")
+    ensure_published(wh)
     res = wh.cli(
         "dbt",
         "test",

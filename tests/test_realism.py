@@ -7,9 +7,8 @@ care at every placement move (the session-1 defect: 2.3 periods per start)."""
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from e2e_support import E2E_SCALE
+from e2e_support import E2E_SCALE, ensure_published
 
 from csc_warehouse import realism
 
@@ -28,14 +27,8 @@ def test_ranges_scale_with_the_authority_size():
 
 @pytest.fixture(scope="module")
 def published(e2e_warehouse):
-    wh = e2e_warehouse
-    with psycopg.connect(wh.settings.conninfo()) as conn:
-        ready = conn.execute("select to_regclass('bi.fct_child_month_end')").fetchone()[0]
-    if ready is None:
-        night = wh.next_night()
-        wh.advance_to(night)
-        wh.cli("nightly", "--date", night.isoformat(), "--no-report")
-    return wh
+    ensure_published(e2e_warehouse)
+    return e2e_warehouse
 
 
 def test_the_mart_looks_like_the_generated_authority(published):
