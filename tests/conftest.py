@@ -34,25 +34,33 @@ os.environ.update(
 # ---- running in parallel (pytest-xdist, `make test` runs two workers) --------------------
 # Tests that share state must run on one worker, one after another: a module's tests (its
 # module-scoped fixtures are built once) and every test on the shared generated warehouse
-# (e2e_warehouse, built once per session). The longest chains are queued first so the two
-# workers finish together; `--no-loadscope-reorder` (pyproject) keeps this order.
+# (e2e_warehouse, built once per session) and every test on the hand-made scenario
+# (scenario_warehouse). The longest chains are queued first so the two workers finish
+# together; `--no-loadscope-reorder` (pyproject) keeps this order. A test marked
+# changes_shared_warehouse runs after the other tests of its group.
 E2E_GROUP = "e2e_warehouse"
-LONGEST_FIRST = [E2E_GROUP, "test_bench", "test_returns_build", "test_dbt_marts"]
+SCENARIO_GROUP = "scenario_warehouse"
+SHARED = (E2E_GROUP, SCENARIO_GROUP)  # session fixtures: their tests share a worker
+LONGEST_FIRST = [E2E_GROUP, "test_bench", "test_returns_build", SCENARIO_GROUP]
 
 
 def _group(item: pytest.Item) -> str:
-    if "e2e_warehouse" in item.fixturenames:
-        return E2E_GROUP
+    for shared in SHARED:
+        if shared in item.fixturenames:
+            return shared
     return item.module.__name__ if item.module else item.nodeid
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
-    rank: dict[pytest.Item, int] = {}
+    rank: dict[pytest.Item, tuple[int, bool]] = {}
     for item in items:
         group = _group(item)
         item.add_marker(pytest.mark.xdist_group(group))
-        rank[item] = LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST)
+        rank[item] = (
+            LONGEST_FIRST.index(group) if group in LONGEST_FIRST else len(LONGEST_FIRST),
+            item.get_closest_marker("changes_shared_warehouse") is not None,
+        )
     items.sort(key=rank.__getitem__)  # stable: tests keep their order within a group
 
 
@@ -152,6 +160,19 @@ def e2e_warehouse(make_database, tmp_path_factory):
     from e2e_support import build_warehouse
 
     return build_warehouse(make_database, tmp_path_factory.mktemp("e2e"))
+
+
+@pytest.fixture(scope="session")
+def scenario_warehouse(make_database) -> Settings:
+    """The hand-made scenario (tests/test_dbt_marts_support.py) built with `dbt build` (models
+    and their data tests) once per session, for the stitching and the marts tests."""
+    from test_dbt_marts_support import BUILD_ON_ROWS, dbt, prepare, scenario
+
+    settings = make_database("csc_test_scenario")
+    prepare(settings, scenario())
+    dbt(settings, "seed", "--quiet")
+    dbt(settings, *BUILD_ON_ROWS)
+    return settings
 
 
 @pytest.fixture(scope="session")

@@ -15,19 +15,15 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
-from test_dbt_marts_support import BUILD_ON_ROWS, NHS_A, dbt, prepare, query, scenario
+from test_dbt_marts_support import NHS_A, dbt, query
 
 MART_SCHEMA = "analytics"
 FACTS_INCREMENTAL = ("fct_visits", "fct_post_days")
 
 
 @pytest.fixture(scope="module")
-def built(make_database):
-    settings = make_database("csc_test_marts")
-    prepare(settings, scenario())
-    dbt(settings, "seed", "--quiet")
-    dbt(settings, *BUILD_ON_ROWS)
-    return settings
+def built(scenario_warehouse):
+    return scenario_warehouse  # conftest: built once for this module and test_dbt_stitching
 
 
 def _manifest(settings) -> dict:
@@ -132,6 +128,7 @@ def _snapshot(settings, table: str) -> list[tuple]:
     return query(settings, f"select * from {MART_SCHEMA}.{table} order by 1, 2")
 
 
+@pytest.mark.changes_shared_warehouse
 def test_incremental_facts_equal_a_full_refresh(built):
     # a new night: a council visit added, a council visit deleted (entered in error)
     with psycopg.connect(built.conninfo(), autocommit=True) as conn:

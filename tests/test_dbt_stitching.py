@@ -10,16 +10,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from test_dbt_marts_support import BUILD_ON_ROWS, dbt, prepare, query, scenario
+from test_dbt_marts_support import query
 
 
 @pytest.fixture(scope="module")
-def built(make_database):
-    settings = make_database("csc_test_stitch")
-    prepare(settings, scenario())
-    dbt(settings, "seed", "--quiet")
-    dbt(settings, *BUILD_ON_ROWS)
-    return settings
+def built(scenario_warehouse):
+    return scenario_warehouse  # conftest: built once for this module and test_dbt_marts
 
 
 def _child_key(settings, system: str, person_id: str) -> str:
