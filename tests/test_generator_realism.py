@@ -40,6 +40,16 @@ def test_scale_one_is_a_mid_sized_authority(m, when):
     assert got["unallocated"] > 0  # the scrutiny committee has something to look at
 
 
+def test_front_door_story(m):
+    """Contacts: only the council records them, none in the trust's years; back at the council,
+    ~2 contacts for each referral. Early help (the council's throughout) in every year."""
+    before, after = m["2019-09-30"], m["2024-09-30"]
+    assert before["contacts_12m"] == 0
+    assert 1.8 <= after["contacts_per_referral"] <= 3.0, after["contacts_per_referral"]
+    for got in (before, after):
+        assert 600 <= got["early_help_started_12m"] <= 1400, got["early_help_started_12m"]
+
+
 def test_workforce_story(m):
     before, after = m["2019-09-30"], m["2024-09-30"]
     assert 0.13 <= before["vacancy_rate"] <= 0.26

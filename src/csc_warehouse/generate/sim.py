@@ -43,6 +43,18 @@ LA_CODE = 931
 RATE_SC = 2500  # children new to the front door (referrals: ~4,000 a year with re-referrals)
 RATE_CWD_ONLY = 40  # disabled children known only to the disabled children's service
 RATE_SEN_ONLY = 260  # children with an EHCP request, not known to social care
+# children whose contacts at the front door never become a referral (with the contacts that do,
+# ~2.2 contacts a referral); some are signposted to early help
+RATE_FRONT_DOOR = 3500
+FRONT_DOOR_IDX = 100_000_000  # their Child.idx: apart from the referred children's
+# what a contact that is not a referral ends with: information and advice, signposted to
+# another service, early help, no further action
+CONTACT_OUTCOMES = ["IA", "SIGN", "EH", "NFA"]
+CONTACT_OUTCOME_W = [30, 22, 18, 30]
+# how an early help episode of a child never referred ends: needs met, or the family withdrew
+# its consent (the episodes stepped up to a referral, ESCALATED, are the referred children's)
+EH_OUTCOMES = ["COMPLETED", "WITHDRAWN"]
+EH_OUTCOME_W = [75, 25]
 
 REF_SOURCES = [
     "1A",
@@ -154,7 +166,7 @@ ID_FORMATS = {
 @dataclass(slots=True)
 class Child:
     idx: int
-    kind: str  # sc | cwd | sen
+    kind: str  # sc | cwd | sen | fd (front door: contacts only, perhaps early help)
     sex: str
     dob: int
     forename: str
@@ -184,6 +196,9 @@ class World:
         self.n_children = 0
         self._arrivals = self._arrival_stream()
         self._next_arrival = next(self._arrivals)
+        self.n_front_door = 0
+        self._front_door_arrivals = self._front_door_stream()
+        self._next_front_door = next(self._front_door_arrivals, None)
         self.carers: list[Rec] = []
         self.truth_children: list[Child] = []
         self.truth_links: list[tuple] = []  # (child idx, service, table, old rec, new rec)
@@ -220,6 +235,9 @@ class World:
             while self._next_arrival is not None and self._next_arrival[0] <= day:
                 self._arrive(*self._next_arrival)
                 self._next_arrival = next(self._arrivals, None)
+            while self._next_front_door is not None and self._next_front_door <= day:
+                self._arrive_at_front_door(self._next_front_door)
+                self._next_front_door = next(self._front_door_arrivals, None)
             while heap and heap[0][0] <= day:
                 _, secs, _, rec, kind, row = pop(heap)
                 if kind == "I":
@@ -260,6 +278,28 @@ class World:
         self.n_children += 1
         rng = random.Random(f"{self.seed}:child:{idx}")
         Life(self, rng, idx, kind, day).build()
+
+    def _front_door_stream(self):
+        """Days children first reach the front door with a contact that is not a referral.
+        A stream of its own, so the referred children's histories do not depend on it."""
+        rng = random.Random(f"{self.seed}:front-door")
+        rate = RATE_FRONT_DOOR * self.scale / YEAR
+        if rate <= 0:
+            return
+        horizon = D(HORIZON)
+        t = float(D(WORLD_START))
+        while t < horizon:
+            t += rng.expovariate(rate)
+            day = int(t)
+            if not is_working_day(day) and rng.random() < 0.9:
+                day = add_working_days(day, 0)
+            yield day
+
+    def _arrive_at_front_door(self, day):
+        n = self.n_front_door
+        self.n_front_door += 1
+        rng = random.Random(f"{self.seed}:front-door:{n}")
+        Life(self, rng, FRONT_DOOR_IDX + n, "fd", day).build()
 
     # ------------------------------------------------------------------ allocations
     def _allocate(self, day, secs, rec, on_change):
@@ -441,7 +481,7 @@ class Life:
         self.arrival = arrival
         self.kind = kind
         sex = "F" if rng.random() < 0.49 else "M"
-        if kind == "sc":
+        if kind in ("sc", "fd"):
             age = rng.choices(
                 [rng.uniform(0, 5), rng.uniform(5, 10), rng.uniform(10, 16), rng.uniform(16, 17.9)],
                 [36, 27, 29, 8],
@@ -569,6 +609,13 @@ class Life:
     def build(self):
         rng = self.rng
         c = self.child
+        if self.kind == "fd":
+            self.front_door()
+            self.persons()
+            w = self.w
+            for day, rec, kind, row, secs in self.records:
+                w.push(day, secs, rec, kind, row)
+            return
         if self.kind == "sc":
             self.social_care()
         cwd = self.kind == "cwd" or (c.disabilities and rng.random() < 0.22)
@@ -606,6 +653,30 @@ class Life:
                 r = close + int(rng.uniform(366, 1800))
             else:
                 return
+
+    def front_door(self):
+        """One to three contacts that never become a referral. Only the council records
+        contacts (the trust's front door kept none); early help is the council's throughout,
+        so a child signposted to it by the trust's front door still has an EH step."""
+        rng = self.rng
+        day = self.arrival
+        for _ in range(1 + (rng.random() < 0.25) + (rng.random() < 0.08)):
+            if day >= self.age18:
+                return
+            outcome = rng.choices(CONTACT_OUTCOMES, CONTACT_OUTCOME_W)[0]
+            contact = None
+            if self.system_at("sc", day)[0] == "council":
+                contact = Rec("council", "workflow_steps", self.child)
+                decided = add_working_days(day, rng.choice([0, 0, 0, 1, 1, 2]))
+                self.step(contact, "CONTACT", day, decided, outcome, None, "MASH", None)
+            if outcome == "EH":
+                eh = Rec("council", "workflow_steps", self.child)
+                start = add_working_days(day, rng.randint(2, 15))
+                end = start + int(rng.uniform(40, 330))
+                done = rng.choices(EH_OUTCOMES, EH_OUTCOME_W)[0]
+                self.step(eh, "EH", start, end, done, contact, "EH", None)
+                day = end
+            day += int(rng.uniform(20, 400))
 
     # ---------------------------------------------------------------- a CIN episode
     def episode(self, r, n):  # noqa: C901 - a story, told in order

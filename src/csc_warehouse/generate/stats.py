@@ -29,6 +29,7 @@ def measure(
     cp_starts: list[int] = []
     ehcp: dict = {}
     sw_hist: dict[int, list] = defaultdict(list)  # child -> [(day, worker)]
+    front_door: dict[str, dict] = {"CONTACT": {}, "EH": {}}  # step type -> rec -> start day
     out: dict[str, dict] = {}
 
     def on_change(day, secs, rec, kind, row):
@@ -36,7 +37,11 @@ def measure(
         if kind == "D":
             for st in open_.values():
                 st.pop(rec, None)
+            for st in front_door.values():
+                st.pop(rec, None)
             return
+        if t == "workflow_steps" and row[2] in front_door:
+            front_door[row[2]][rec] = row[3]
         if t == "ehcp":
             ehcp[rec] = row
             return
@@ -109,6 +114,7 @@ def measure(
         allocated = {rec.child.idx for rec in open_["alloc"]}
         disabled = [c for c in open_children.values() if c.disabilities]
         refs = [r for r in referrals if r[0] > yr]
+        contacts = sum(1 for x in front_door["CONTACT"].values() if yr < x <= day)
         issued = [r for r in ehcp.values() if r[3] is not None and yr < r[3] <= day]
         wf = world.workforce
         sw_posts = [
@@ -138,6 +144,9 @@ def measure(
             "open_cwd": len({c.idx for c in open_["cwd"].values()}),
             "referrals_12m": len(refs),
             "re_referral_rate": round(sum(1 for r in refs if r[1]) / max(1, len(refs)), 3),
+            "contacts_12m": contacts,
+            "contacts_per_referral": round(contacts / max(1, len(refs)), 2),
+            "early_help_started_12m": sum(1 for x in front_door["EH"].values() if yr < x <= day),
             "cp_starts_12m": sum(1 for x in cp_starts if x > yr),
             "unallocated": len(set(open_children) - allocated),
             "disabled_share": round(len(disabled) / max(1, len(open_children)), 3),
