@@ -362,6 +362,11 @@ MART_TABLES: dict[str, MartTable] = {
         ("visit_key",), _child({"worker_key": ("dim_worker", "worker_key", BLOCKING)})
     ),
     "fct_missing": MartTable(("missing_key",), _child()),
+    "fct_contacts": MartTable(("contact_key",), _child({**_TEAM, **_REFERRAL})),
+    "fct_early_help": MartTable(
+        ("early_help_key",),
+        _child({**_TEAM, "contact_key": ("fct_contacts", "contact_key", WARNING)}),
+    ),
     "fct_cwd_involvements": MartTable(("cwd_involvement_key",), _child(_TEAM)),
     "fct_ehcps": MartTable(("ehcp_key",), _child()),
     "fct_transition_plans": MartTable(("transition_plan_key",), _child(_TEAM)),

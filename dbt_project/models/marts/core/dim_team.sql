@@ -16,6 +16,10 @@ codes as (
     select team_code from {{ ref('int_transition_plans') }}
     union
     select team_code from {{ ref('int_workers') }}
+    union
+    select team_code from {{ ref('int_council__contacts') }}
+    union
+    select team_code from {{ ref('int_council__early_help') }}
 
 ),
 
