@@ -58,6 +58,8 @@ TABLES = [
     "fct_cla_episodes",
     "fct_care_periods",
     "fct_missing",
+    "fct_contacts",
+    "fct_early_help",
     "fct_allocations",
     "fct_visits",
     "fct_post_days",
@@ -262,7 +264,61 @@ def fill(conn) -> dict[str, str]:
     kids: dict[str, str] = {}
     # A: referral in the year, assessment, S47 + ICPC, CP plan (first) with a review
     a = kids["cp"] = _child(conn, 1, "2", date(2015, 6, 1), "N931469217930")
-    _referral(conn, a, "R1", date(2024, 5, 1))
+    _referral(conn, a, "R1", date(2024, 5, 1), source="5A")
+    # Contacts (list 1): A's contact the day before the referral became it (its source is the
+    # referral's); F: one the day before the 12 months (out), one on their first day and one on
+    # their last (in, no source: not a referral), one the day after the date (out)
+    _insert(
+        conn,
+        "fct_contacts",
+        contact_key="K1",
+        child_key=a,
+        contact_date=date(2024, 4, 30),
+        decision_date=date(2024, 5, 1),
+        outcome_code="REF",
+        is_referral=True,
+        referral_key="R1",
+        referral_source_code="5A",
+        source_system="council",
+    )
+    fd = kids["front_door"] = _child(conn, 16, "1", date(2013, 9, 9), None)
+    for n, day, outcome in (
+        (2, date(2024, 3, 31), "NFA"),
+        (3, date(2024, 4, 1), "IA"),
+        (4, date(2025, 3, 31), "EH"),
+        (5, date(2025, 4, 1), "SIGN"),
+    ):
+        _insert(
+            conn,
+            "fct_contacts",
+            contact_key=f"K{n}",
+            child_key=fd,
+            contact_date=day,
+            decision_date=day,
+            outcome_code=outcome,
+            is_referral=False,
+            source_system="council",
+        )
+    # Early help (list 2): F's episode that ended the day before the 12 months (out), one that
+    # ran into them (in, completed), one still open, one ending after the date (open on it)
+    for n, start, end, outcome in (
+        (1, date(2023, 9, 1), date(2024, 3, 31), "COMPLETED"),
+        (2, date(2024, 2, 1), date(2024, 6, 30), "WITHDRAWN"),
+        (3, date(2025, 1, 6), None, None),
+        (4, date(2025, 2, 3), date(2025, 5, 30), "COMPLETED"),
+    ):
+        _insert(
+            conn,
+            "fct_early_help",
+            early_help_key=f"EH{n}",
+            child_key=fd,
+            start_date=start,
+            end_date=end,
+            outcome_code=outcome,
+            is_escalated=False,
+            team_key="EH",
+            source_system="council",
+        )
     _insert(
         conn,
         "fct_assessments",
@@ -618,7 +674,23 @@ def test_annex_a_opens_and_lists_match(mart, built):
         e=P_END,
     )
     assert counts["list_8"] == looked_after == 4  # one row per child, not per period
-    assert counts["list_1"] == counts["list_2"] == 0  # not in the mart: headings and a note
+    lists = {n: list(ws.iter_rows(min_row=4, values_only=True)) for n, ws in enumerate(wb, 1)}
+    # list 1: A's contact (its referral's source) and F's two on the 12 months' first and last
+    # days; the ones a day outside are not in it
+    assert [(row[5].date(), row[6]) for row in lists[1]] == [
+        (date(2024, 4, 1), None),
+        (date(2024, 4, 30), "5A"),
+        (date(2025, 3, 31), None),
+    ]
+    assert counts["list_1"] == 3
+    # list 2: the episode that ran into the 12 months, the open one, and the one ending after
+    # the date (not completed on it); the one ended the day before is not
+    assert [(row[6].date(), row[7] and row[7].date(), row[9]) for row in lists[2]] == [
+        (date(2024, 2, 1), date(2024, 6, 30), "WITHDRAWN"),
+        (date(2025, 1, 6), None, None),
+        (date(2025, 2, 3), None, None),
+    ]
+    assert {row[8] for row in lists[2]} == {"Local authority early help"}
     assert counts["list_9"] == 1  # L4, former relevant
     assert counts["list_10"] == 0
     assert counts["list_11"] == 1  # L5's special guardianship order

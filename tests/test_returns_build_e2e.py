@@ -214,9 +214,22 @@ def test_annex_a_opens_and_lists_match_the_mart(wh, built):
         s=start,
         e=as_at,
     )
-    for n in (1, 2):  # not in the mart: headings and a note
-        assert rows[n] == 0
-        assert "Not filled" in wb[f"List {n}"]["A2"].value
+    # the council's front door and its early help (the history is back at the council)
+    assert rows[1] == _one(
+        wh,
+        "select count(*) from bi.fct_contacts where contact_date between %(s)s and %(e)s",
+        s=start,
+        e=as_at,
+    )
+    assert rows[1] > rows[3]  # more contacts than referrals
+    assert rows[2] == _one(
+        wh,
+        "select count(*) from bi.fct_early_help "
+        "where start_date <= %(e)s and (end_date is null or end_date >= %(s)s)",
+        s=start,
+        e=as_at,
+    )
+    assert rows[2] > 0
     for n, count in rows.items():
         assert r["annex"]["counts"][f"list_{n}"] == count
 

@@ -12,9 +12,9 @@ pseudonymous ``Warehouse Child Key`` so an analyst can find the child in BI.
 Annex A goes to inspectors with children's identifiers and dates of birth: it is case-level
 output (``case_level.case_children``), never BI.
 
-What the mart cannot fill is written as headings and a note (and listed in the result):
-list 1 (contacts) and list 2 (early help) - the council's CONTACT and EH workflow steps are not
-in the mart; in lists 8-10 the UASC flag, statutory reviews, care leavers' contact/activity/
+What the mart cannot fill is written as headings and a note (and listed in the result): in
+list 1 the source of a contact that did not become a referral (the council records none); in
+lists 8-10 the UASC flag, statutory reviews, care leavers' contact/activity/
 accommodation and adoption decisions/matching are not held by the sources; list 11 holds the
 special guardianship orders (children leaving care through an SGO), adopters are not held.
 
@@ -69,18 +69,21 @@ LISTS = [
     AnnexList(
         1,
         "Contacts",
-        "All contacts received in the 12 months before the date.",
-        COMMON[:5] + ["Date of Contact", "Contact Source"],
-        "contacts (the council's CONTACT workflow steps) are not in the mart",
-        filled=False,
+        "All contacts received in the 12 months before the date (the council's front door; "
+        "the trust's system recorded no contacts, 2016-04-01 to 2022-03-31).",
+        COMMON[:5] + ["Date of Contact", "Contact Source"] + KEY,
+        "the council records a source only for a contact that became a referral (the "
+        "referral's source)",
     ),
     AnnexList(
         2,
         "Early Help",
-        "Early help assessments in the 12 months before the date, and open early help.",
-        COMMON + ["Assessment start date", "Assessment completion date", "Organisation"],
-        "early help (the council's EH workflow steps) is not in the mart",
-        filled=False,
+        "Early help episodes (their assessments) started, completed or open in the 12 months "
+        "before the date.",
+        COMMON
+        + ["Assessment start date", "Assessment completion date", "Organisation"]
+        + ["Early Help Outcome"]
+        + KEY,
     ),
     AnnexList(
         3,
@@ -255,6 +258,10 @@ def period_start(as_at: date) -> date:
     return year_before + timedelta(days=1)
 
 
+def _team_name(team_key: str | None) -> str | None:
+    return {"EH": "Local authority early help"}.get(team_key or "", team_key)
+
+
 def _yn(value) -> str | None:
     return None if value is None else ("Yes" if value else "No")
 
@@ -318,6 +325,14 @@ class _Mart:
         self.missing = q(
             "select child_key, start_date from {s}.fct_missing where start_date <= %(as_at)s"
         )
+        self.contacts = q(
+            "select * from {s}.fct_contacts where contact_date <= %(as_at)s "
+            "order by contact_date, child_key, contact_key"
+        )
+        self.early_help = q(
+            "select * from {s}.fct_early_help where start_date <= %(as_at)s "
+            "order by start_date, child_key, early_help_key"
+        )
         self.by_child: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for name in ("referrals", "assessments", "s47s", "cp_plans", "visits", "missing"):
             for r in getattr(self, name):
@@ -369,6 +384,26 @@ def annex_a_lists(
         return out + [_yn(c.get("has_disability"))] if disability else out
 
     lists: dict[int, list[list]] = {n.number: [] for n in LISTS}
+
+    # 1 contacts
+    for c in m.contacts:
+        if p_start <= c["contact_date"] <= as_at:
+            k = c["child_key"]
+            lists[1].append(
+                common(k, disability=False)
+                + [c["contact_date"], c["referral_source_code"] if c["is_referral"] else None, k]
+            )
+
+    # 2 early help
+    for e in m.early_help:
+        ended = e["end_date"] if e["end_date"] and e["end_date"] <= as_at else None
+        if _overlaps(e["start_date"], ended, p_start, as_at):
+            k = e["child_key"]
+            lists[2].append(
+                common(k)
+                + [e["start_date"], ended, _team_name(e["team_key"])]
+                + [e["outcome_code"] if ended else None, k]
+            )
 
     # 3 referrals
     for r in m.referrals:
