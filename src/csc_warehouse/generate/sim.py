@@ -772,6 +772,11 @@ class Life:
             close = self.age18 - 1
             if not care_leaver:
                 close_reason = "RC6" if c.disabilities else "RC7"
+            # the case closes the day before the 18th birthday: what was still running stops
+            # then (CIN rule 8565: no assessment, ICPC or plan after the closure)
+            auth = min(auth, close)
+            if s47 is not None and s47[1] is not None and s47[1] > close:
+                s47, cp = (s47[0], None, False), None
         if cla is not None and cla[2] and cla[2].startswith("E1"):
             close_reason = {"E11": "RC1", "E12": "RC1"}.get(cla[2], close_reason)
         # --------------------------------------------------- project the episode
@@ -883,7 +888,7 @@ class Life:
                     self.add(icpc, srec, "U", srow(True))
             else:
                 srec = Rec("council", "workflow_steps", self.child)
-                end = icpc or add_working_days(s47_start, rng.randint(5, 20))
+                end = min(icpc or add_working_days(s47_start, rng.randint(5, 20)), close)
                 self.step(srec, "S47", s47_start, end, "ICPC" if req else "NFA", ref, None, None)
                 if icpc:
                     irec = Rec("council", "workflow_steps", self.child)
@@ -1196,6 +1201,14 @@ class Life:
                 # the episode ends because the next one starts: the 903's X1 (the child is
                 # still looked after; the source ends it the day before the next one)
                 reason = "X1"
+            if reason in ("E45", "E46") and ptype not in FOSTER:
+                # 903 rule 516: a special guardianship order ends a foster placement; from
+                # any other placement the child leaves with a child arrangements order
+                reason = "E41"
+            if ptype in ("A3", "A5") and rne not in ("S", "T", "U"):
+                # 903 rule 217: placed for adoption with the current foster carers keeps the
+                # carers: T (placement changed, same carers), U (and the legal status too)
+                rne = "U" if rne in ("L", "B") else "T"
             attrs_base = {
                 "rne": rne,
                 "legal_status": legal,
