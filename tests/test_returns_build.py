@@ -33,6 +33,7 @@ import yaml
 from psycopg import sql
 
 from csc_warehouse.returns import build, validators
+from csc_warehouse.returns.annex_a import LISTS
 
 REPO = Path(__file__).resolve().parents[1]
 MARTS = REPO / "dbt_project" / "models" / "marts"
@@ -432,7 +433,12 @@ def fill(conn) -> dict[str, str]:
     _episode(
         conn, l1, "E11", "CP11", date(2023, 6, 1), date(2024, 9, 30), "S", "C2", "U4", "PR1", "E4B"
     )
-    _episode(conn, l1, "E12", "CP12", date(2024, 10, 1), None, "P", "C2", "U5", "PR4")
+    # ... and the source ends that episode on 31 March (REC E8) because the next one starts on
+    # 1 April: in this year's 903 and Annex A the episode is open, not ceased (903 rule 388)
+    _episode(
+        conn, l1, "E12", "CP12", date(2024, 10, 1), date(2025, 3, 31), "P", "C2", "U5", "PR4", "E8"
+    )
+    _episode(conn, l1, "E13", "CP12", date(2025, 4, 1), None, "P", "C2", "U4", "PR4")
     _allocation(conn, l1, 1, w1, date(2023, 6, 1))
     _insert(
         conn,
@@ -691,6 +697,10 @@ def test_annex_a_opens_and_lists_match(mart, built):
         (date(2025, 2, 3), None, None),
     ]
     assert {row[8] for row in lists[2]} == {"Local authority early help"}
+    # L1's episode the source ended on 31 March continues on 1 April: not ceased on the date
+    l1 = next(row for row in lists[8] if row[0] == "C000000000000011")
+    ceased = LISTS[7].columns.index("Date Ceased to be Looked After")
+    assert l1[ceased] is None and l1[ceased + 1] is None
     assert counts["list_9"] == 1  # L4, former relevant
     assert counts["list_10"] == 0
     assert counts["list_11"] == 1  # L5's special guardianship order

@@ -319,7 +319,8 @@ class _Mart:
             "order by child_key, start_date, worker_key"
         )
         self.episodes = q(
-            "select * from {s}.fct_cla_episodes where start_date <= %(as_at)s "
+            # and the day after: an episode continued then had not ceased on the date
+            "select * from {s}.fct_cla_episodes where start_date <= %(as_at)s + 1 "
             "order by child_key, start_date, coalesce(end_date, date '9999-12-31'), episode_key"
         )
         self.missing = q(

@@ -485,7 +485,9 @@ def ssda903(
         where e.child_key in (
             select child_key from {s}.fct_cla_episodes
             where start_date <= %(p_end)s and (end_date is null or end_date >= %(p_start)s)
-        ) and e.start_date <= %(p_end)s
+        ) and e.start_date <= %(p_end)s + 1
+        -- and the day after the year: an episode continued on 1 April did not cease on 31
+        -- March (903 rule 388: an X1 needs its continuation), it is open in this year's return
         order by e.child_key, e.start_date, coalesce(e.end_date, date '9999-12-31'),
                  e.episode_key
         """,
