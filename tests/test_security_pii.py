@@ -147,13 +147,14 @@ def test_logs_hold_no_names_or_nhs_numbers(night_run, personal_values):
         texts += [p.read_text(errors="replace") for p in airflow_logs.rglob("*.log")]
     blob = "\n".join(texts)
     # One pass over the text, not one search per name (thousands of names, tens of MB): a
-    # one-word name occurs as a whole word exactly when it is one of the text's words;
-    # the few with a space, hyphen or apostrophe are searched for as before.
+    # name occurs as a whole word (or words) only if each of its words is one of the text's
+    # words; only those few are searched for in the text.
     words = set(re.findall(r"\w+", blob))
     leaked_names = [
         n
         for n in personal_values["names"]
-        if (n in words if re.fullmatch(r"\w+", n) else re.search(rf"\b{re.escape(n)}\b", blob))
+        if words.issuperset(re.findall(r"\w+", n))
+        and (re.fullmatch(r"\w+", n) or re.search(rf"\b{re.escape(n)}\b", blob))
     ]
     # an NHS number occurs exactly when it is within a run of digits of the text
     windows = {run[i : i + 10] for run in re.findall(r"\d{10,}", blob) for i in range(len(run) - 9)}
