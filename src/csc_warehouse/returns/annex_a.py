@@ -480,13 +480,17 @@ def annex_a_lists(
             + [team, worker, k]
         )
 
-    # 8-11 need the 903 view of care: episodes chained per child
+    # 8-11 need the 903 view of care: episodes chained per child. An episode starting the day
+    # after the date only tells the chain that the one before it had not ended; it is dropped
     chained: dict[str, list[dict]] = {}
     for k, eps in ((k, v["episodes"]) for k, v in m.by_child.items() if v.get("episodes")):
-        chained[k] = [
+        kept = [
             {**e, "end_date": e["end_date"] if e["end_date"] and e["end_date"] <= as_at else None}
             for e in chain_episodes(eps)
+            if e["start_date"] <= as_at
         ]
+        if kept:
+            chained[k] = kept
 
     def looked_after_on(k: str, on: date) -> bool:
         return any(_overlaps(e["start_date"], e["end_date"], on, on) for e in chained.get(k, ()))
