@@ -7,6 +7,8 @@ never touch the warehouse a developer is using (`csc_warehouse`).
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -123,6 +125,8 @@ def make_database(base_settings: Settings):
             conn.execute(
                 sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name))
             )
+    for name in created:  # dbt's target/ and logs/ of test_dbt_marts_support.dbt
+        shutil.rmtree(Path(tempfile.gettempdir()) / f"csc_dbt_{name}", ignore_errors=True)
 
 
 @pytest.fixture
