@@ -609,15 +609,10 @@ class Life:
     def build(self):
         rng = self.rng
         c = self.child
-        if self.kind == "fd":
-            self.front_door()
-            self.persons()
-            w = self.w
-            for day, rec, kind, row, secs in self.records:
-                w.push(day, secs, rec, kind, row)
-            return
         if self.kind == "sc":
             self.social_care()
+        elif self.kind == "fd":  # never disabled: none of the services below, no draws
+            self.front_door()
         cwd = self.kind == "cwd" or (c.disabilities and rng.random() < 0.22)
         if cwd:
             self.cwd_service()
