@@ -274,7 +274,7 @@ class _Mart:
     """Everything the lists need, read once."""
 
     def __init__(self, conn, as_at: date, schema: str, case_schema: str) -> None:
-        p = {"as_at": as_at}
+        p = {"as_at": as_at, "p_start": period_start(as_at)}
 
         def q(query: str) -> list[dict]:
             return rows(conn, query, p, s=schema, c=case_schema)
@@ -326,12 +326,15 @@ class _Mart:
         self.missing = q(
             "select child_key, start_date from {s}.fct_missing where start_date <= %(as_at)s"
         )
+        # lists 1 and 2 need only the 12 months (the lists themselves keep the same tests)
         self.contacts = q(
-            "select * from {s}.fct_contacts where contact_date <= %(as_at)s "
+            "select * from {s}.fct_contacts "
+            "where contact_date between %(p_start)s and %(as_at)s "
             "order by contact_date, child_key, contact_key"
         )
         self.early_help = q(
             "select * from {s}.fct_early_help where start_date <= %(as_at)s "
+            "and (end_date is null or end_date >= %(p_start)s) "
             "order by start_date, child_key, early_help_key"
         )
         self.by_child: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
