@@ -343,7 +343,8 @@ def test_raw_gate_passes_then_stops_a_duplicated_key(settings):
             "update raw_trust.referrals set referral_date = '01/01/2010' where referral_id = 'R3'"
         )
         try:
-            result = gates.run_gates("raw", settings, "raw_dup")
+            # recheck: the referral edited in place is not a load (see the next test)
+            result = gates.run_gates("raw", settings, "raw_dup", recheck=True)
         finally:
             conn.execute(
                 "delete from raw_trust.persons where ctid = (select max(ctid) from "
@@ -367,6 +368,60 @@ def test_raw_gate_passes_then_stops_a_duplicated_key(settings):
     html = " ".join(p.read_text(errors="replace") for p in docs.rglob("*.html"))
     for secret in ("Surname2", "Secretname", "9434765912", "02/01/2015"):
         assert secret not in html
+
+
+def test_raw_gate_runs_a_suite_again_only_when_what_it_reads_changed(settings):
+    """A suite that passed is not run again on the same loads (the trust's last snapshot is
+    the newest batch of its tables every night after 2022); a load, a replay, rows added to
+    raw or a changed suite file make it run again."""
+    first = gates.run_gates("raw", settings, "raw_once")
+    assert first.passed, gates.format_failures(first)
+    again = gates.run_gates("raw", settings, "raw_twice")
+    trust = {n for n in suites.raw_assets() if n.startswith("raw__trust__")}
+    assert len(trust) == 13
+    # the council and HR have loaded nothing here (no ledger rows): their suites always run
+    assert again.passed and set(again.unchanged) == trust and not trust & set(again.suites)
+    assert "suite(s) not run: passed before, data unchanged" in gates.format_failures(again)
+
+    with psycopg.connect(settings.conninfo(), autocommit=True) as conn:
+        # rows added to raw by other means than the loader: that table's suite runs again
+        conn.execute(
+            "insert into raw_trust.persons select * from raw_trust.persons where person_id = 'T2'"
+        )
+        try:
+            added = gates.run_gates("raw", settings, "raw_added")
+            # a failed suite is not remembered as passed: on the same data it fails again
+            still = gates.run_gates("raw", settings, "raw_still")
+        finally:
+            conn.execute(
+                "delete from raw_trust.persons where ctid = (select max(ctid) from "
+                "raw_trust.persons where person_id = 'T2')"
+            )
+        assert not added.passed
+        assert "raw__trust__persons" not in added.unchanged
+        assert "raw__trust__referrals" in added.unchanged
+        assert {f.suite for f in added.blocking_failures} == {"raw__trust__persons"}
+        assert not still.passed and trust & set(still.suites) == {"raw__trust__persons"}
+        # back to the rows that passed: not run again
+        back = gates.run_gates("raw", settings, "raw_back")
+        assert back.passed and set(back.unchanged) == trust
+
+        # a replay (the ledger changes): every suite of the system runs again
+        conn.execute(
+            "update ops.load_ledger set rows_replayed = rows_replayed + 0, updated_at = now()"
+        )
+        replayed = gates.run_gates("raw", settings, "raw_replayed")
+    assert replayed.passed
+    assert {"raw__trust__persons", "raw__trust__referrals"} <= set(replayed.suites)
+    assert not any(n.startswith("raw__trust__") for n in replayed.unchanged)
+
+    # a changed suite file runs again; --recheck runs everything
+    suite_file = settings.expectations_dir / "gx" / "expectations" / "raw__trust__referrals.json"
+    suite_file.write_text(suite_file.read_text() + "\n")
+    changed = gates.run_gates("raw", settings, "raw_suite_changed")
+    assert trust & set(changed.suites) == {"raw__trust__referrals"}
+    forced = gates.run_gates("raw", settings, "raw_recheck", recheck=True)
+    assert forced.unchanged == [] and set(forced.suites) == set(suites.raw_assets())
 
 
 def test_raw_gate_tolerates_a_missing_ledger(settings):

@@ -14,7 +14,12 @@ the file context in expectations/gx) against the warehouse, and print the result
   csc-warehouse validate --layer mart                # the build schema (mart_build)
   csc-warehouse validate --layer mart --schema bi    # or any schema holding the marts
   csc-warehouse validate --layer mart --all          # one row per suite, not only failures
+  csc-warehouse validate --layer raw --recheck       # also suites that passed before
   csc-warehouse validate --regenerate-suites         # rewrite suites from the contracts
+
+A raw suite that passed is not run again while nothing has been loaded for its system since
+(same suite file, same load ledger): the trust's last snapshot is validated once, not every
+night. A load, a replay or a rejection changes the ledger, and the suite runs again.
 
 Each expectation is blocking (the night stops before publish) or a warning (published and
 reported); docs/quality-gates.md lists them. Data Docs for the run are written to
@@ -36,6 +41,12 @@ def register(sub) -> None:
     p.add_argument("--schema", help="mart layer: the schema to validate (default mart_build)")
     p.add_argument("--run-id", default="manual", help="names the Data Docs folder")
     p.add_argument("--all", action="store_true", help="list every suite, not only failures")
+    p.add_argument(
+        "--recheck",
+        action="store_true",
+        help="raw layer: run every suite, also those that passed before on the same loads "
+        "(by default a suite whose system has loaded nothing since it passed is not run again)",
+    )
     p.add_argument(
         "--regenerate-suites",
         action="store_true",
@@ -67,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
     if args.schema and args.layer != "mart":
         console.print("[red]--schema applies to --layer mart only[/]")
         return 2
-    result = gates.run_gates(args.layer, settings, args.run_id, schema=args.schema)
+    result = gates.run_gates(
+        args.layer, settings, args.run_id, schema=args.schema, recheck=args.recheck
+    )
 
     failures = Table(title=f"{args.layer} gates: failed expectations", show_lines=False)
     for column in ("severity", "suite", "check", "examples"):
@@ -89,11 +102,19 @@ def run(args: argparse.Namespace) -> int:
                 f"[yellow]{tally['warning']}[/]" if tally["warning"] else "0",
                 str(tally["skipped"]),
             )
+        for name in result.unchanged:
+            per_suite.add_row(f"[dim]{name}[/]", "[dim]not run[/]", "", "", "")
         console.print(per_suite)
     if result.blocking_failures or result.warnings:
         console.print(failures)
     if result.skipped:
         console.print(f"skipped ({len(result.skipped)}): " + "; ".join(result.skipped[:10]))
+    if result.unchanged:
+        systems = sorted({name.split("__")[1] for name in result.unchanged})
+        console.print(
+            f"not run ({len(result.unchanged)} suites of {', '.join(systems)}): they passed "
+            "before and nothing has been loaded for them since (--recheck runs them)"
+        )
     verdict = "[green]PASSED[/]" if result.passed else "[red]FAILED[/]"
     where = f" on {result.schema}" if result.schema else ""
     console.print(

@@ -70,6 +70,8 @@ class GateResult:
     run_name: str | None = None  # GX run name (Data Docs, uncommitted/validations)
     # suite -> {"expectations", "blocking", "warning", "skipped"} counts
     suites: dict[str, dict[str, int]] = field(default_factory=dict)
+    # raw suites not run: they passed before and nothing they read has changed since
+    unchanged: list[str] = field(default_factory=list)
 
 
 def run_gates(
@@ -77,13 +79,19 @@ def run_gates(
     settings: Settings | None = None,
     run_id: str = "manual",
     schema: str | None = None,
+    *,
+    recheck: bool = False,
 ) -> GateResult:
-    """Run the ``raw`` or ``mart`` checkpoint. ``schema``: mart only (default mart_build)."""
+    """Run the ``raw`` or ``mart`` checkpoint. ``schema``: mart only (default mart_build).
+
+    A raw suite that passed before is not run again while its table's system has loaded
+    nothing new (its load ledger is unchanged) and the suite is the same; ``recheck`` runs
+    every suite anyway."""
     from csc_warehouse.gates.runner import run_layer
 
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {LAYERS}, not {layer!r}")
-    return run_layer(layer, settings or get_settings(), run_id, schema)
+    return run_layer(layer, settings or get_settings(), run_id, schema, recheck=recheck)
 
 
 def format_failures(result: GateResult) -> str:
@@ -93,6 +101,11 @@ def format_failures(result: GateResult) -> str:
     lines = [
         f"{result.layer} gates {verdict}{where}: {len(result.blocking_failures)} blocking "
         f"failure(s), {len(result.warnings)} warning(s), {result.expectations} expectations"
+        + (
+            f" ({len(result.unchanged)} suite(s) not run: passed before, data unchanged)"
+            if result.unchanged
+            else ""
+        )
     ]
     lines += ["  " + f.line() for f in result.blocking_failures]
     lines += ["  " + f.line() for f in result.warnings]

@@ -180,7 +180,10 @@ def _run_stages(
             from csc_warehouse.errors import WarehouseError
 
             raise WarehouseError(gates.format_failures(result))
-        return {"detail": f"{len(result.warnings)} warning(s)"}
+        return {
+            "detail": f"{len(result.warnings)} warning(s), {len(result.suites)} suite(s) run, "
+            f"{len(result.unchanged)} passed before on the same loads"
+        }
 
     _timed(run, "raw gates", raw_gate, say)
 

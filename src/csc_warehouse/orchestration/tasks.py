@@ -105,7 +105,12 @@ def raw_gates(context: dict[str, Any]) -> dict[str, Any]:
     result = gates.run_gates("raw", get_settings(), _run_id(context))
     if not result.passed:
         raise AirflowFailException(gates.format_failures(result))
-    return {"passed": True, "warnings": len(result.warnings)}
+    return {
+        "passed": True,
+        "warnings": len(result.warnings),
+        "suites_run": len(result.suites),
+        "suites_unchanged": len(result.unchanged),
+    }
 
 
 def prepare_build(context: dict[str, Any]) -> str:
