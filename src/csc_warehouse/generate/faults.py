@@ -109,10 +109,23 @@ def _random(n: int, seed: int, nights: dict[str, list[date]]) -> list[Fault]:
 
 
 # ---------------------------------------------------------------------- content faults
+# the column types a row-level fault needs in its file (a file has none: it is not picked)
+FAULT_COLUMN_TYPES = {"impossible_date": {"date"}, "unknown_code": {"code", "bool"}}
+
+
+def _damageable(system: str, f, kind: str) -> bool:
+    types = FAULT_COLUMN_TYPES.get(kind)
+    if types is None:
+        return True
+    table = load_contract(system).tables[f.table]
+    return any(c.type in types and c.name != "CHANGE_TYPE" for c in table.columns_for("1"))
+
+
 def _pick_file(folder, fault, rng, need_rows=True):
     files = folder.files
     if fault.target:
         files = [f for f in files if f.name == fault.target or f.sheet == fault.target] or files
+    files = [f for f in files if _damageable(folder.system, f, fault.kind)] or files
     with_rows = [f for f in files if f.lines]
     pool = with_rows if (need_rows and with_rows) else files
     return rng.choice(pool)

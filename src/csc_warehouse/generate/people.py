@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
+from .draws import choice, randint
+
 BOYS = (
     "Oliver George Harry Jack Noah Leo Arthur Oscar Charlie Jacob Thomas Freddie Alfie Theo "
     "William Henry Archie Joshua Isaac Lucas Mohammed Muhammad Ethan Logan Mason Dylan Riley "
@@ -67,7 +69,7 @@ INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 def nhs_number(rng: random.Random) -> str:
     """10 digits with a valid mod-11 check digit (first digit 4-6 like current numbers)."""
     while True:
-        digits = [rng.randint(4, 6)] + [rng.randint(0, 9) for _ in range(8)]
+        digits = [randint(rng, 4, 6)] + [randint(rng, 0, 9) for _ in range(8)]
         total = sum(d * (10 - i) for i, d in enumerate(digits))
         check = 11 - total % 11
         if check == 11:
@@ -89,13 +91,13 @@ _UPN_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
 
 def upn(rng: random.Random, la_code: int, year: int) -> str:
     """A UPN: check letter + LA code (3) + establishment (4) + year (2) + serial (3)."""
-    body = f"{la_code:03d}{rng.randint(2000, 7999):04d}{year % 100:02d}{rng.randint(0, 999):03d}"
+    body = f"{la_code:03d}{randint(rng, 2000, 7999):04d}{year % 100:02d}{randint(rng, 0, 999):03d}"
     total = sum(int(c) * (i + 2) for i, c in enumerate(body))
     return _UPN_LETTERS[total % 23] + body
 
 
 def postcode(rng: random.Random) -> str:
-    return f"{rng.choice(DISTRICTS)} {rng.randint(1, 9)}{rng.choice(INWARD_LETTERS)}{rng.choice(INWARD_LETTERS)}"
+    return f"{choice(rng, DISTRICTS)} {randint(rng, 1, 9)}{choice(rng, INWARD_LETTERS)}{choice(rng, INWARD_LETTERS)}"
 
 
 def strip_accents(s: str) -> str:
@@ -114,7 +116,7 @@ def variant(name: str, rng: random.Random) -> str:
     if r < 0.65:
         return name.lower()
     if r < 0.75 and len(name) > 4:  # a typo: two letters swapped
-        i = rng.randint(1, len(name) - 3)
+        i = randint(rng, 1, len(name) - 3)
         return name[:i] + name[i + 1] + name[i] + name[i + 2 :]
     if r < 0.80:
         return " " + name if rng.random() < 0.5 else name + " "

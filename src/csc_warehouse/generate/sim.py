@@ -33,6 +33,7 @@ from .calendar import (
     add_working_days,
     is_working_day,
 )
+from .draws import choice, randint
 from .workforce import ASSESSMENT_TEAMS, CIC_TEAMS, SAFEGUARDING_TEAMS, Workforce
 
 D = date.toordinal
@@ -47,6 +48,9 @@ RATE_SEN_ONLY = 260  # children with an EHCP request, not known to social care
 # ~2.2 contacts a referral); some are signposted to early help
 RATE_FRONT_DOOR = 3500
 FRONT_DOOR_IDX = 100_000_000  # their Child.idx: apart from the referred children's
+# A contact and its early help last weeks, so they need no warm-up: the front door opens a
+# year before the first extract (its history is then in the council's first full folder).
+FRONT_DOOR_START = date(2014, 4, 1)
 # what a contact that is not a referral ends with: information and advice, signposted to
 # another service, early help, no further action
 CONTACT_OUTCOMES = ["IA", "SIGN", "EH", "NFA"]
@@ -287,7 +291,7 @@ class World:
         if rate <= 0:
             return
         horizon = D(HORIZON)
-        t = float(D(WORLD_START))
+        t = float(D(FRONT_DOOR_START))
         while t < horizon:
             t += rng.expovariate(rate)
             day = int(t)
@@ -321,7 +325,8 @@ class World:
                     worker = min(cands, key=lambda w: w.load / w.fte + rng.random() * 4)
                     break
         if worker is None:  # nobody to allocate: the case waits
-            nxt = add_working_days(day + 1, 4)
+            # (before the first posts of 2009, for the warm-up's cases, until they exist)
+            nxt = max(add_working_days(day + 1, 4), wf.first_post_day)
             if nxt < x["end"]:
                 self.push(nxt, secs, rec, "A")
             return
@@ -343,7 +348,7 @@ class World:
         end = max(end, day)
         x["actual_end"] = end
         x["split"] = split
-        self.push(end, rng.randint(28800, 68000), rec, "E")
+        self.push(end, randint(rng, 28800, 68000), rec, "E")
 
     def _end_allocation(self, day, secs, rec, on_change):
         x = rec.extra
@@ -355,7 +360,7 @@ class World:
         on_change(day, secs, rec, "U", x["row"](rec, x["start"], day))
         if x["split"] and day < x["end"]:
             rng = x["rng"]
-            nxt = add_working_days(day + 1, rng.choice([0, 0, 1, 2, 3, 5, 8, 15]))
+            nxt = add_working_days(day + 1, choice(rng, [0, 0, 1, 2, 3, 5, 8, 15]))
             if nxt <= x["end"]:
                 new = Rec(rec.system, rec.table, rec.child, dict(x, prefer=None, split=False))
                 self.push(nxt, secs, new, "A")
@@ -379,22 +384,22 @@ class World:
     def _carer(self, rng, approved, fos, horizon):
         rec = Rec("council", "foster_carers")
         self.carers.append(rec)
-        household = f"{rng.choice(people.SURNAMES)} household"
-        places = rng.choice([1, 1, 2, 2, 2, 3, 3, 4])
+        household = f"{choice(rng, people.SURNAMES)} household"
+        places = choice(rng, [1, 1, 2, 2, 2, 3, 3, 4])
         dereg = approved + int(rng.expovariate(1 / (8 * YEAR))) if rng.random() < 0.9 else None
         if dereg is not None and dereg > horizon:
             dereg = None
         end = dereg or horizon
-        sup = rng.choice(fos) if fos else None
+        sup = choice(rng, fos) if fos else None
         rec.extra = {"approved": approved, "dereg": dereg, "places": places}
         state = {
-            "dbs": approved - rng.randint(20, 120),
-            "medical": approved - rng.randint(20, 200) if rng.random() < 0.97 else None,
+            "dbs": approved - randint(rng, 20, 120),
+            "medical": approved - randint(rng, 20, 200) if rng.random() < 0.97 else None,
             "refs": rng.random() < 0.95,
             "review": None,
             "tsd": None,
         }
-        created = max(approved - rng.randint(60, 200), D(WORLD_START) - 5000)
+        created = max(approved - randint(rng, 60, 200), D(WORLD_START) - 5000)
         if created < D(WORLD_START):
             created = D(WORLD_START)
 
@@ -430,9 +435,9 @@ class World:
             events.append((d, "dbs", d))
             d += int(rng.uniform(900, 1095) if rng.random() < 0.85 else rng.uniform(1100, 1400))
         if state["medical"] is None and rng.random() < 0.5:
-            events.append((approved + rng.randint(30, 400), "medical", None))
+            events.append((approved + randint(rng, 30, 400), "medical", None))
         if not state["refs"] and rng.random() < 0.6:
-            events.append((approved + rng.randint(10, 200), "refs", True))
+            events.append((approved + randint(rng, 10, 200), "refs", True))
         events.sort(key=lambda e: e[0])
         first = True
         for d, what, val in (
@@ -446,19 +451,19 @@ class World:
                 continue
             self.push(
                 d,
-                rng.randint(28800, 68000),
+                randint(rng, 28800, 68000),
                 rec,
                 "I" if first else "U",
                 row(state, dereg if what == "dereg" else None),
             )
             first = False
         # training courses
-        for course in rng.sample(COURSES, rng.randint(1, 5)):
+        for course in rng.sample(COURSES, randint(rng, 1, 5)):
             done = approved + int(rng.uniform(-200, 1500))
             if done < created or done > end:
                 continue
             t = Rec("council", "foster_training")
-            self.push(done, rng.randint(28800, 68000), t, "I", (SELF, rec, course, done))
+            self.push(done, randint(rng, 28800, 68000), t, "I", (SELF, rec, course, done))
 
     def placement_carer(self, rng, day) -> Rec | None:
         cands = [
@@ -468,7 +473,7 @@ class World:
             and (c.extra["dereg"] is None or c.extra["dereg"] > day)
             and c.id is not None
         ]
-        return rng.choice(cands) if cands else None
+        return choice(rng, cands) if cands else None
 
 
 # ====================================================================== one child's life
@@ -490,18 +495,18 @@ class Life:
             age = rng.uniform(1, 14)
         else:
             age = rng.uniform(2, 17)
-        dob = arrival - int(age * YEAR) - rng.randint(0, 30)
+        dob = arrival - int(age * YEAR) - randint(rng, 0, 30)
         self.child = Child(
             idx=idx,
             kind=kind,
             sex=sex,
             dob=dob,
-            forename=rng.choice(people.GIRLS if sex == "F" else people.BOYS),
-            surname=rng.choice(people.SURNAMES),
+            forename=choice(rng, people.GIRLS if sex == "F" else people.BOYS),
+            surname=choice(rng, people.SURNAMES),
             nhs=people.nhs_number(rng) if rng.random() < 0.9 else None,
             upn=None,
             eth=rng.choices(people.ETH_CODES, people.ETH_WEIGHTS)[0],
-            district_team=rng.choice(SAFEGUARDING_TEAMS),
+            district_team=choice(rng, SAFEGUARDING_TEAMS),
             reopen=tuple(rng.choices(range(6), [35, 25, 15, 10, 8, 7])[0] for _ in range(3)),
         )
         c = self.child
@@ -532,11 +537,11 @@ class Life:
         if disabled:
             codes = []
             if rng.random() < 0.62:
-                codes.append(rng.choice(HIDDEN))
+                codes.append(choice(rng, HIDDEN))
                 if rng.random() < 0.3:
-                    codes.append(rng.choice(HIDDEN))
+                    codes.append(choice(rng, HIDDEN))
             if not codes or rng.random() < 0.4:
-                codes.append(rng.choice(VISIBLE))
+                codes.append(choice(rng, VISIBLE))
             for code in dict.fromkeys(codes):
                 onset = max(dob + int(rng.uniform(0.5, 9) * YEAR), arrival - 3000)
                 c.disabilities.append((code, onset, code in HIDDEN))
@@ -550,7 +555,7 @@ class Life:
 
     # ---------------------------------------------------------------- helpers
     def secs(self):
-        return self.rng.randint(28800, 68399)
+        return randint(self.rng, 28800, 68399)
 
     def system_at(self, service, day):
         """(system, reopen day) running ``service`` on ``day``; system None in a transfer gap."""
@@ -592,7 +597,7 @@ class Life:
 
     def add(self, day, rec, kind, row, secs=None):
         if secs is None:  # records of one day are created in the order the story tells them
-            secs = max(self.rng.randint(28800, 66000), self.last_secs.get(day, 0) + 1)
+            secs = max(randint(self.rng, 28800, 66000), self.last_secs.get(day, 0) + 1)
             self.last_secs[day] = min(secs, 86000)
         self.records.append((day, rec, kind, row, secs))
         if rec.system not in self.first_day or day < self.first_day[rec.system]:
@@ -634,7 +639,7 @@ class Life:
             eh = Rec("council", "workflow_steps", self.child)
             end = r + int(rng.uniform(30, 200))
             self.step(eh, "EH", r, end, "ESCALATED", None, "EH", None)
-            r = end + rng.randint(0, 20)
+            r = end + randint(rng, 0, 20)
         n = 0
         while r < self.age18 - 30:
             n += 1
@@ -662,11 +667,11 @@ class Life:
             contact = None
             if self.system_at("sc", day)[0] == "council":
                 contact = Rec("council", "workflow_steps", self.child)
-                decided = add_working_days(day, rng.choice([0, 0, 0, 1, 1, 2]))
+                decided = add_working_days(day, choice(rng, [0, 0, 0, 1, 1, 2]))
                 self.step(contact, "CONTACT", day, decided, outcome, None, "MASH", None)
             if outcome == "EH":
                 eh = Rec("council", "workflow_steps", self.child)
-                start = add_working_days(day, rng.randint(2, 15))
+                start = add_working_days(day, randint(rng, 2, 15))
                 end = start + int(rng.uniform(40, 330))
                 done = rng.choices(EH_OUTCOMES, EH_OUTCOME_W)[0]
                 self.step(eh, "EH", start, end, done, contact, "EH", None)
@@ -683,8 +688,8 @@ class Life:
         need = rng.choices(NEEDS, NEED_W)[0]
         if c.disabilities and rng.random() < 0.4:
             need = "N2"
-        asm_start = add_working_days(r, rng.choice([0, 0, 1, 1, 2, 3, 5]))
-        asm_len = rng.randint(8, 45) if rng.random() < 0.86 else rng.randint(46, 110)
+        asm_start = add_working_days(r, choice(rng, [0, 0, 1, 1, 2, 3, 5]))
+        asm_len = randint(rng, 8, 45) if rng.random() < 0.86 else randint(rng, 46, 110)
         auth = add_working_days(asm_start, asm_len)
         plan = []  # phases: (kind, start, end, data)
         close_reason = "RC7"
@@ -694,15 +699,15 @@ class Life:
         cla_start = None
         p = rng.random()
         if p < 0.36:  # assessment, no further action
-            close = auth + rng.randint(0, 12)
+            close = auth + randint(rng, 0, 12)
             close_reason, nfa = "RC8", True
             outcome = "NFA"
         elif p < 0.71:  # section 47
-            s47_start = add_working_days(asm_start, rng.randint(0, 4))
+            s47_start = add_working_days(asm_start, randint(rng, 0, 4))
             icpc_req = rng.random() < 0.44
             if icpc_req:
                 icpc = add_working_days(
-                    s47_start, rng.randint(8, 15) if rng.random() < 0.8 else rng.randint(16, 35)
+                    s47_start, randint(rng, 8, 15) if rng.random() < 0.8 else randint(rng, 16, 35)
                 )
             else:
                 icpc = None
@@ -720,14 +725,14 @@ class Life:
                     close = None
                 elif after < 0.6:
                     plan.append(("CIN", cp_end, cp_end + int(rng.uniform(60, 250))))
-                    close = plan[-1][2] + rng.randint(0, 20)
+                    close = plan[-1][2] + randint(rng, 0, 20)
                 else:
-                    close = cp_end + rng.randint(0, 30)
+                    close = cp_end + randint(rng, 0, 30)
             elif rng.random() < 0.5:
                 plan.append(("CIN", auth, auth + int(rng.uniform(60, 300))))
-                close = plan[-1][2] + rng.randint(0, 20)
+                close = plan[-1][2] + randint(rng, 0, 20)
             else:
-                close = max(auth, icpc or auth) + rng.randint(0, 15)
+                close = max(auth, icpc or auth) + randint(rng, 0, 15)
                 # a S47 happened: not "closed after assessment" (RC8, CIN rule 2990) but
                 # services ceased, no longer in need
                 close_reason = "RC7"
@@ -738,10 +743,10 @@ class Life:
                 cla_start = plan[-1][2]
                 close = None
             else:
-                close = plan[-1][2] + rng.randint(0, 25)
+                close = plan[-1][2] + randint(rng, 0, 25)
         else:
             outcome = "CLA"
-            cla_start = r + rng.randint(0, 20)
+            cla_start = r + randint(rng, 0, 20)
             close = None
         cla = None
         care_leaver = False
@@ -754,10 +759,10 @@ class Life:
                 reason = None
                 if cla_end >= self.age18:
                     cla_end = self.age18  # care ends on the 18th birthday (903: E17 at 18+)
-                    reason = rng.choice(["E17", "E5", "E6", "E7", "E5", "E6"])
+                    reason = choice(rng, ["E17", "E5", "E6", "E7", "E5", "E6"])
                     care_leaver = cla_end - cla_start > 100
                 cla = (cla_start, cla_end, reason)
-                close = cla_end + rng.randint(0, 40)
+                close = cla_end + randint(rng, 0, 40)
                 if care_leaver:
                     close = cla_end
         if close is None:
@@ -789,7 +794,7 @@ class Life:
             refs.append((rec, system, s, e))
             truth["recs"].append(rec)
             reason = "TECH" if tech_end else close_reason
-            team = rng.choice(ASSESSMENT_TEAMS) if not tech_start else c.district_team
+            team = choice(rng, ASSESSMENT_TEAMS) if not tech_start else c.district_team
             if system == "trust":
 
                 def row(closed, s=s, e=e, reason=reason, rec=rec, team=team, tech_start=tech_start):
@@ -811,7 +816,7 @@ class Life:
                 contact = None
                 if not tech_start:
                     contact = Rec("council", "workflow_steps", self.child)
-                    cd = max(self.arrival, s - rng.choice([0, 0, 0, 1, 2, 3]))
+                    cd = max(self.arrival, s - choice(rng, [0, 0, 0, 1, 2, 3]))
                     self.step(contact, "CONTACT", cd, s, "REF", None, "MASH", None)
                 self.step(
                     rec,
@@ -851,7 +856,7 @@ class Life:
                 auth = t - 1
         ref, sysr = ref_at(asm_start)
         factors = list(
-            dict.fromkeys(rng.choices(FACTORS, FACTOR_W, k=rng.choice([1, 1, 2, 2, 3, 4])))
+            dict.fromkeys(rng.choices(FACTORS, FACTOR_W, k=choice(rng, [1, 1, 2, 2, 3, 4])))
         )
         if ref.system == "trust":
             a = Rec("trust", "assessments", self.child)
@@ -883,7 +888,7 @@ class Life:
                     self.add(icpc, srec, "U", srow(True))
             else:
                 srec = Rec("council", "workflow_steps", self.child)
-                end = min(icpc or add_working_days(s47_start, rng.randint(5, 20)), close)
+                end = min(icpc or add_working_days(s47_start, randint(rng, 5, 20)), close)
                 self.step(srec, "S47", s47_start, end, "ICPC" if req else "NFA", ref, None, None)
                 if icpc:
                     irec = Rec("council", "workflow_steps", self.child)
@@ -921,7 +926,7 @@ class Life:
         plan_start = (cp[0] if cp else None) or (plan[0][1] if plan else None)
         if cla is not None:
             plan_start = min(plan_start or cla[0], cla[0])
-        first_team = rng.choice(ASSESSMENT_TEAMS)
+        first_team = choice(rng, ASSESSMENT_TEAMS)
         if plan_start is None or plan_start > close:
             phases.append((first_team, r, close, ASSESSMENT_TEAMS))
         else:
@@ -929,12 +934,14 @@ class Life:
             if cla is not None and cla[0] > plan_start:
                 phases.append((team, plan_start, cla[0] - 1, SAFEGUARDING_TEAMS))
             if cla is not None:
-                phases.append((rng.choice(CIC_TEAMS), cla[0], close, CIC_TEAMS))
+                phases.append((choice(rng, CIC_TEAMS), cla[0], close, CIC_TEAMS))
             else:
                 phases.append((team, plan_start, close, SAFEGUARDING_TEAMS))
         for tm, s, e, alt in phases:
             delay = (
-                rng.choice([0, 0, 0, 1, 1, 2, 3, 5]) if rng.random() < 0.93 else rng.randint(8, 40)
+                choice(rng, [0, 0, 0, 1, 1, 2, 3, 5])
+                if rng.random() < 0.93
+                else randint(rng, 8, 40)
             )
             self.allocation("sc", "SW", tm, add_working_days(s, delay), e, alt)
         if care_leaver:
@@ -973,10 +980,10 @@ class Life:
 
     def entered_in_error(self, rec, day, row):
         rng = self.rng
-        gone = day + rng.randint(1, 7)
+        gone = day + randint(rng, 1, 7)
         self.add(gone, rec, "D", row)
         if rng.random() < 0.4:
-            self.add(gone + rng.randint(2, 30), rec, "I", row)
+            self.add(gone + randint(rng, 2, 30), rec, "I", row)
 
     def cp_plan(self, start, end, ref_at, parent, n):
         rng = self.rng
@@ -984,7 +991,7 @@ class Life:
         latest_change = None
         latest = cat
         if rng.random() < 0.12:
-            latest = rng.choice([x for x in CATS if x != cat])
+            latest = choice(rng, [x for x in CATS if x != cat])
             latest_change = start + int((end - start) * rng.uniform(0.2, 0.8))
         recs = []
         for system, s, e, tech_end, tech_start in self.split("sc", start, end):
@@ -1066,7 +1073,7 @@ class Life:
 
     def visits(self, start, end, vtype, every):
         rng = self.rng
-        d = start + rng.randint(1, 8)
+        d = start + randint(rng, 1, 8)
         while d <= end:
             if is_working_day(d):
                 system, _ = self.system_at("sc", d)
@@ -1081,7 +1088,7 @@ class Life:
                     self.add(d, rec, "V", row)
                     if rng.random() < 0.003:
                         self.entered_in_error(rec, d, row)
-            gap = every if rng.random() < 0.9 else every + rng.randint(3, every)
+            gap = every if rng.random() < 0.9 else every + randint(rng, 3, every)
             d += int(gap * rng.uniform(0.7, 1.05))
 
     def care(self, cla, ref_at, n):
@@ -1138,9 +1145,9 @@ class Life:
             legal_change = None
             new_legal = None
             if legal == "L1":
-                legal_change, new_legal = d + rng.randint(1, 2), rng.choice(["C1", "V2"])
+                legal_change, new_legal = d + randint(rng, 1, 2), choice(rng, ["C1", "V2"])
             elif legal == "L2":
-                legal_change, new_legal = d + rng.randint(3, 15), "C1"
+                legal_change, new_legal = d + randint(rng, 3, 15), "C1"
             elif legal == "C1" and rng.random() < 0.7 and d + 200 < pend:
                 legal_change, new_legal = d + int(rng.uniform(120, 300)), "C2"
             if legal_change is not None and legal_change >= pend:
@@ -1158,10 +1165,10 @@ class Life:
             else:
                 rne_next = None
             d = pend + 1
-            rne = rne_next or rng.choice(["P", "P", "P", "T"])
+            rne = rne_next or choice(rng, ["P", "P", "P", "T"])
             age = (d - self.child.dob) / YEAR
         cin_code = (
-            "N1" if rng.random() < 0.65 else rng.choice(["N2", "N3", "N4", "N5", "N6", "N7", "N8"])
+            "N1" if rng.random() < 0.65 else choice(rng, ["N2", "N3", "N4", "N5", "N6", "N7", "N8"])
         )
         for i, (s, e, rne, legal, ptype, provider, pc) in enumerate(eps):
             last = i == len(eps) - 1
@@ -1249,7 +1256,7 @@ class Life:
                     self.add(ee, rec, "U", row(True))
                 else:
                     rec = Rec("council", "workflow_steps", self.child)
-                    self.step(rec, "LAC", ss, ee, rsn, ref, rng.choice(CIC_TEAMS), attrs_base)
+                    self.step(rec, "LAC", ss, ee, rsn, ref, choice(rng, CIC_TEAMS), attrs_base)
                     if ptype in FOSTER and rne != "L":
                         carer = self.w.placement_carer(rng, ss)
                         prec = Rec("council", "placements", self.child)
@@ -1266,7 +1273,7 @@ class Life:
         rate = 4.0 if prone else 0.15
         d = max(start, self.birthday(11)) + int(rng.expovariate(rate / YEAR))
         while d < end:
-            dur = rng.choice([0, 0, 1, 1, 1, 2, 3, 5])
+            dur = choice(rng, [0, 0, 1, 1, 1, 2, 3, 5])
             system, _ = self.system_at("sc", d)
             e = min(d + dur, end)
             if system is not None and self.system_at("sc", e)[0] == system:
@@ -1389,7 +1396,7 @@ class Life:
             "cwd",
             "CWDW",
             "CWD",
-            add_working_days(start, rng.choice([0, 1, 2, 5, 10])),
+            add_working_days(start, choice(rng, [0, 1, 2, 5, 10])),
             end,
             ("CWD",),
         )
@@ -1533,7 +1540,7 @@ class Life:
                 pc = [p for md, p in self.moves if md <= d]
                 pc = pc[-1] if pc else self.moves[0][1]
                 nh = nhs if nhs else (c.nhs if nhs_late and d >= nhs_late else None)
-                secs = rng.randint(28000, 28790)  # early: before the day's other records
+                secs = randint(rng, 28000, 28790)  # early: before the day's other records
                 if system == "trust":
                     gender = {"M": "1", "F": "2"}[c.sex] if rng.random() > 0.01 else "9"
                     row = (SELF, nh, upn, fore, sur, dob, gender, c.eth, pc, None, (d, secs))

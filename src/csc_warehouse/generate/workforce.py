@@ -170,6 +170,7 @@ class Workforce:
                 t = int(w.leave + gap)
                 if w.leave < IMPROVEMENT < t:
                     t = min(t, int(IMPROVEMENT + rng.expovariate(1 / 0.3) * YEAR))
+        self.first_post_day = min(p.est_from for p in self.posts)
         # usernames for everyone who worked in the trust era
         taken: dict[str, int] = {}
         for w in sorted(self.staff, key=lambda w: (w.start, w.emp_no)):
