@@ -1,7 +1,9 @@
 {#-
     One row per child (child_id) with the attributes of its source records combined: the
-    most recently updated record's value wins for each attribute (NULLs skipped); dates of
-    first and last involvement across every episode, plan and allocation.
+    most recently updated record's value wins for each attribute (NULLs skipped; for the
+    gender, a known one, male or female, wins over 0 not known and 9 not stated, which say
+    only that this record does not know); dates of first and last involvement across every
+    episode, plan and allocation.
 -#}
 with
 
@@ -83,7 +85,13 @@ combined as (
             filter (where date_of_birth is not null)
         )[1] as date_of_birth,
         (
-            array_agg(gender_code order by source_updated_at desc nulls last, person_key asc)
+            array_agg(
+                gender_code
+                order by
+                    gender_code in ('1', '2') desc,
+                    source_updated_at desc nulls last,
+                    person_key asc
+            )
             filter (where gender_code is not null)
         )[1] as gender_code,
         (
