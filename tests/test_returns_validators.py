@@ -174,6 +174,21 @@ def test_cin_xml_follows_the_specification_order(tmp_path):
     assert cin.ruleset_for_year(2025) == "cin2024_25"
 
 
+def test_cin_before_2024_25_writes_gender_current(tmp_path):
+    """Until 2023-24 the census holds GenderCurrent (1 male, 2 female, 0 not known) where
+    2024-25 has Sex (M, F, U): a return for an earlier year follows that year's spec."""
+    children = cin_children()
+    older = cin.CINCensus(collection_year=2024, la_code="845", children=children)
+    root = ET.parse(cin.write_cin_census(older, tmp_path / "cin_2024.xml")).getroot()
+    ids = root.findall("Children/Child/ChildIdentifiers")
+    assert [e.tag for e in ids[0]] == ["LAchildID", "UPN", "PersonBirthDate", "GenderCurrent"]
+    assert [i.findtext("GenderCurrent") for i in ids] == [
+        {"M": "1", "F": "2", "U": "0"}[c.sex] for c in sorted(children, key=lambda c: c.la_child_id)
+    ]
+    assert not root.findall(".//Sex")
+    assert cin.ruleset_for_year(2024) == "cin2023_24"
+
+
 def test_cin_clean_return_passes_the_dfe_validator(tmp_path):
     path = cin.write_cin_census(census(), tmp_path / "cin.xml")
     result = validate_cin(path)
@@ -430,3 +445,12 @@ def test_writers_reject_what_the_spec_cannot_hold():
     twice = lac_children()[0]
     with pytest.raises(ValueError, match="twice"):
         lac.ssda903_rows(lac.SSDA903Return(2025, (twice, twice)))
+
+
+def test_903_sex_follows_the_year():
+    """903 SEX: M / F / U from 2024-25, 1 / 2 before (no code for not known there: U is
+    written and that year's rule 101 reports it)."""
+    from csc_warehouse.returns.from_mart import sex_903
+
+    assert [sex_903({"gender_code": g}, 2025) for g in ("1", "2", "0", "9", None)] == list("MFUUU")
+    assert [sex_903({"gender_code": g}, 2024) for g in ("1", "2", "0", None)] == list("12UU")

@@ -47,6 +47,7 @@ KNOWN_SOURCE_GAPS: dict[str, dict[str, str]] = {
         "1015": "PL_POST not held: own provision placed in the LA cannot be checked",
         "393": "MOTHER (is the child a mother) not held",
         "607": "MOTHER not held",
+        "165": "MOTHER not held (the rules to 2023-24 ask it of every girl looked after)",
         "186": "OC2 SDQ score not held",
         "191": "OC2 outcomes (health checks, immunisations, teeth) not held",
         "197B": "OC2 SDQ score or reason not held",

@@ -27,7 +27,9 @@ COLLECT system and the ``csc-validator-be-cin`` reader expect)::
                                               LatestCategoryOfAbuse, NumberOfPreviousCPP,
                                               Reviews (CPPreviewDate+)
 
-From 2024-25 ``Sex`` (M, F, U) replaces ``GenderCurrent``. Dates are ISO ``YYYY-MM-DD``,
+From 2024-25 ``Sex`` (M, F, U) replaces ``GenderCurrent``; for earlier years the child's
+``sex`` is written as ``GenderCurrent`` (M 1, F 2, U 0 not known), in the same place.
+Dates are ISO ``YYYY-MM-DD``,
 booleans ``true``/``false``.
 
 The output is deterministic: children sorted by LAchildID, every repeated group sorted by its
@@ -48,6 +50,8 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 SEX_CODES = ("M", "F", "U")
+SEX_FROM_YEAR = 2025  # the first collection year with Sex (2024-25); GenderCurrent before
+GENDER_CURRENT = {"M": "1", "F": "2", "U": "0"}
 DISABILITY_CODES = (
     "NONE",
     "MOB",
@@ -262,13 +266,13 @@ def cin_census_xml(census: CINCensus) -> bytes:
     w.close("Header")
     w.open("Children")
     for child in sorted(census.children, key=lambda c: c.la_child_id):
-        _write_child(w, child)
+        _write_child(w, child, census.collection_year)
     w.close("Children")
     w.close("Message")
     return w.text().encode("utf-8")
 
 
-def _write_child(w: _Writer, child: Child) -> None:
+def _write_child(w: _Writer, child: Child, collection_year: int) -> None:
     w.open("Child")
     w.open("ChildIdentifiers")
     w.leaf("LAchildID", child.la_child_id)
@@ -277,7 +281,10 @@ def _write_child(w: _Writer, child: Child) -> None:
     w.leaf("UPNunknown", child.upn_unknown)
     w.leaf("PersonBirthDate", child.birth_date)
     w.leaf("ExpectedPersonBirthDate", child.expected_birth_date)
-    w.leaf("Sex", child.sex)
+    if collection_year >= SEX_FROM_YEAR:
+        w.leaf("Sex", child.sex)
+    else:
+        w.leaf("GenderCurrent", GENDER_CURRENT[child.sex])
     w.leaf("PersonDeathDate", child.death_date)
     w.close("ChildIdentifiers")
 

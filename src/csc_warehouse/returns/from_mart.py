@@ -174,6 +174,13 @@ def sex(child: dict) -> str:
     return SEX.get(str(child.get("gender_code")), "U")
 
 
+def sex_903(child: dict, year: int) -> str:
+    """903 SEX: M, F or U from 2024-25; 1 male, 2 female before (no code for not known:
+    written U, which the year's rule 101 reports for the analyst to resolve)."""
+    code = sex(child)
+    return code if year >= 2025 else {"M": "1", "F": "2"}.get(code, "U")
+
+
 # --------------------------------------------------------------------------------------------
 # CIN census
 
@@ -603,7 +610,7 @@ def ssda903(
         out.append(
             lac.LookedAfterChild(
                 lid,
-                sex(c),
+                sex_903(c, year),
                 c["date_of_birth"],
                 c["ethnicity_code"] or "NOBT",
                 upn=c["upn"] or _upn_903(c["date_of_birth"], p_start),
