@@ -212,6 +212,32 @@ council_placements as (
 
 ),
 
+carers as (
+
+    {#- the council's placement with a foster carer covering the episode's start (the latest
+        to start, if two do): one join, not a search of every placement per episode -#}
+    select distinct on (with_placement.source_system, with_placement.source_id)
+        with_placement.source_system,
+        with_placement.source_id,
+        council_placements.carer_id
+    from with_placement
+    inner join council_placements
+        on
+            with_placement.person_id = council_placements.person_id
+            and with_placement.start_date >= council_placements.start_date
+            and (
+                council_placements.end_date is null
+                or with_placement.start_date <= council_placements.end_date
+            )
+    where with_placement.source_system = 'council'
+    order by
+        with_placement.source_system asc,
+        with_placement.source_id asc,
+        council_placements.start_date desc,
+        council_placements.carer_id asc
+
+),
+
 final as (
 
     select
@@ -233,6 +259,7 @@ final as (
         with_placement.source_system,
         with_placement.source_id,
         with_placement.person_id as source_person_id,
+        carers.carer_id,
         md5('cla_episode:' || with_placement.source_system || ':' || with_placement.source_id)
             as episode_id,
         md5(
@@ -241,22 +268,12 @@ final as (
             || ':'
             || with_placement.placement_number::text
         )
-            as placement_id,
-        (
-            select council_placements.carer_id
-            from council_placements
-            where
-                with_placement.source_system = 'council'
-                and council_placements.person_id = with_placement.person_id
-                and council_placements.start_date <= with_placement.start_date
-                and (
-                    council_placements.end_date is null
-                    or council_placements.end_date >= with_placement.start_date
-                )
-            order by council_placements.start_date desc
-            limit 1
-        ) as carer_id
+            as placement_id
     from with_placement
+    left join carers
+        on
+            with_placement.source_system = carers.source_system
+            and with_placement.source_id = carers.source_id
 
 )
 
