@@ -357,7 +357,11 @@ final as (
     select
         pseudonyms.child_key::text as child_key,
         spine.month_end_date::date as month_end_date,
-        {{ age_in_years('children.date_of_birth', 'spine.month_end_date') }}::int as age_years,
+        {#- NULL before the birth: a pre-birth referral opens a case up to 40 weeks early -#}
+        (case
+            when spine.month_end_date >= children.date_of_birth
+                then {{ age_in_years('children.date_of_birth', 'spine.month_end_date') }}
+        end)::int as age_years,
         (open_referrals.child_id is not null)::boolean as is_open_case,
         (open_cp.child_id is not null)::boolean as is_cp,
         (open_cla.child_id is not null)::boolean as is_cla,
