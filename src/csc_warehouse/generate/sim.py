@@ -1123,7 +1123,8 @@ class Life:
                     5 if care_order else 0,
                     4 if age >= 16 else 0,
                     3 if age >= 16 else 0,
-                    2 if age < 5 else 0,
+                    # placed for adoption: never under an emergency order (L1, L2)
+                    2 if age < 5 and legal not in ("L1", "L2") else 0,
                     0,  # Z1 "other placement": 903 rules 178 and 526 contradict each other on it
                 ],
             )[0]
@@ -1152,6 +1153,10 @@ class Life:
                 legal_change, new_legal = d + int(rng.uniform(120, 300)), "C2"
             if legal_change is not None and legal_change >= pend:
                 legal_change = None  # the placement ends first (an L1/L2 lapses with it)
+            if ptype in ("A3", "A5"):
+                # no new legal status while placed for adoption: its episode would need RNE T
+                # or U (903 rule 217) and U a new placement too (rule 436)
+                legal_change = None
             pc = people.postcode(rng)
             if legal_change:
                 eps.append([d, legal_change - 1, rne, legal, ptype, provider, pc])
