@@ -419,6 +419,83 @@ def test_903_report_parsing_keeps_fails_out_of_errors():
     assert [s.reason for s in result.skipped] == ["needs lookup"]
 
 
+def test_903_rules_whose_code_contradicts_their_message_are_rechecked(tmp_path):
+    """SW11bSTG2 and SW12STG2 as the package codes them flag rows their own messages call
+    right; the runner re-checks each flag against the message. A flag that survives is a real
+    gap. And every rule sees the return as written: the package's copy of the tables is
+    shallow, and rule 365 used to end every open episode on 31 March for the rules after it,
+    so a child missing at the year end was reported under 575 and 577."""
+    long_term, went_home = lac_children()[1], lac_children()[0]
+    long_term = dataclasses.replace(
+        long_term,
+        # missing at the year end, still looked after: no 575 / 577
+        missing=(*long_term.missing, lac.MissingEpisode("M", date(2025, 3, 29))),
+        sw_episodes=(
+            # began before care (01/06/2023) and covers its start: what SW12 asks for
+            lac.SWEpisode("SW099", date(2023, 3, 1), date(2024, 11, 20), "FCONTA"),
+            # ends in the last five days of March, and SW101 follows it: SW11b's message is met
+            lac.SWEpisode("SW100", date(2024, 11, 21), date(2025, 3, 28), "OTHERS"),
+            lac.SWEpisode("SW101", date(2025, 3, 29), sw_reason="OTHERS"),
+        ),
+    )
+    came_in = lac.LookedAfterChild(
+        child="L2003",
+        sex="M",
+        dob=date(2014, 2, 3),
+        ethnic="WBRI",
+        upn=upn("805123410003"),
+        episodes=(
+            lac.Episode(
+                decom=date(2025, 3, 1),
+                rne="S",
+                ls="V2",
+                cin="N1",
+                place="U4",
+                place_provider="PR1",
+                home_post="TS24 0BH",
+                pl_post="TS24 4FL",
+                urn="XXXXXXX",
+            ),
+        ),
+        prev_perm=lac.PrevPerm("Z1"),
+        # the social worker before care left before it started and the next came ten days
+        # after: nobody at the start of care, a real SW12 gap
+        sw_episodes=(
+            lac.SWEpisode("SW102", date(2025, 1, 6), date(2025, 2, 20), "FCONTA"),
+            lac.SWEpisode("SW103", date(2025, 3, 11), sw_reason="FCONTA"),
+        ),
+    )
+    left_alone = dataclasses.replace(
+        came_in,
+        child="L2004",
+        upn=upn("805123410004"),
+        # the only social worker left on 28 March and nobody followed: a real SW11b gap
+        sw_episodes=(lac.SWEpisode("SW104", date(2025, 3, 1), date(2025, 3, 28), "FCONTA"),),
+    )
+    ret = lac.SSDA903Return(
+        collection_year=2025, children=(long_term, went_home, came_in, left_alone)
+    )
+    folder = tmp_path / "903"
+    lac.write_ssda903(ret, folder)
+    result = validate_903(folder, year=2025, la_code=LA_ONS)
+
+    errors = {(e.child_id, e.rule_code) for e in result.errors}
+    assert ("L2003", "SW12STG2") in errors and ("L2004", "SW11bSTG2") in errors, errors
+    assert not {c for c, _ in errors} & {"L2001", "L2002"}, errors  # no 575, 577, SW11b, SW12
+    false = {(i.child_id, i.rule_code) for i in result.false_positives}
+    assert false == {("L2001", "SW11bSTG2"), ("L2001", "SW12STG2")}, false
+    assert all(i.note for i in result.false_positives)
+    assert not set(result.false_positives) & set(result.errors + result.warnings)
+    assert any("own copy of the tables" in n for n in result.notes)
+
+    files = write_validation_report(result, tmp_path / "report", name="ssda903")
+    rows = list(csv.DictReader(files.issues_csv.open(newline="", encoding="utf-8")))
+    fp = [r for r in rows if r["severity"] == "false_positive"]
+    assert {r["rule_code"] for r in fp} == {"SW11bSTG2", "SW12STG2"}
+    assert all(r["note"] for r in fp)
+    assert "re-checked and found false" in files.markdown.read_text(encoding="utf-8")
+
+
 # --- determinism --------------------------------------------------------------------------
 
 

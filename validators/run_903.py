@@ -91,6 +91,75 @@ def skip_reason(rule, tables_present: set[str]) -> str:
     return "the rule found nothing it could check (it returned no result)"
 
 
+def _dates(series):
+    import pandas as pd
+
+    return pd.to_datetime(series, format="%d/%m/%Y", errors="coerce")
+
+
+def _false_positives(dfs: dict, issues: list[dict], year: str) -> dict[tuple, str]:
+    """Flags of the two social worker episode rules whose code contradicts their own message,
+    re-checked against the message: {(rule, table, row): why the row is fine}.
+
+    * SW11bSTG2 "Social worker episode has ended before 31 March and no subsequent social
+      worker episode has been provided": the package compares each episode with its neighbour
+      in a list sorted by start, across children, so with three or more episodes it flags one
+      whose successor is there. A flag is false when the child has an episode starting on or
+      after the flagged one's end.
+    * SW12STG2 "If a child is looked after on 31 March then all social worker episodes for the
+      full previous year should be reported, even those whilst they were not looked after":
+      the package flags every pair of a care start or end and a social worker episode that
+      began before it, i.e. exactly the episodes the message asks for. A flag is false when a
+      reported social worker episode covers the day care started (RNE S), ended, or - for an
+      episode still open - the end of the year.
+
+    Every other flag stands; these two stand too when the re-check finds the gap the rule is
+    about (a child looked after with no social worker episode at that date)."""
+    sw = dfs.get("SWEpisodes")
+    episodes = dfs.get("Episodes")
+    if sw is None or episodes is None:
+        return {}
+    sw = sw.assign(_start=_dates(sw["SW_DECOM"]), _end=_dates(sw["SW_DEC"]))
+    by_child = {child: rows for child, rows in sw.groupby("CHILD")}
+    year_end = _dates([f"31/03/{year}"])[0]
+    out: dict[tuple, str] = {}
+    for issue in issues:
+        code, row = issue["rule_code"], issue["row_id"]
+        if code == "SW11bSTG2" and issue["table"] == "SWEpisodes" and row in sw.index:
+            flagged = sw.loc[row]
+            mine = by_child.get(flagged["CHILD"])
+            if mine is None or flagged["_end"] != flagged["_end"]:
+                continue
+            later = mine[(mine.index != row) & (mine["_start"] >= flagged["_end"])]
+            if len(later):
+                out[(code, "SWEpisodes", row)] = (
+                    "a subsequent social worker episode is reported (from "
+                    f"{later['_start'].min():%d/%m/%Y}); the package's rule pairs episodes "
+                    "across a sorted list and misses it when a child has three or more"
+                )
+        elif code == "SW12STG2" and issue["table"] == "Episodes" and row in episodes.index:
+            e = episodes.loc[row]
+            mine = by_child.get(e["CHILD"])
+            if mine is None:
+                continue
+            start, end = _dates([e["DECOM"], e["DEC"]])
+            day = start if e["RNE"] == "S" else (end if end == end else year_end)
+            covering = mine[
+                (mine["_start"] <= day) & ((mine["_end"] != mine["_end"]) | (mine["_end"] >= day))
+            ]
+            if len(covering):
+                out[(code, "Episodes", row)] = (
+                    f"a reported social worker episode covers {day:%d/%m/%Y}; the package's rule "
+                    "flags the episodes that began before care, which its message asks for"
+                )
+    return out
+
+
+def _deep_copy_datastore(data_store):
+    """The package's copy_datastore, with copies of the data, not views of it."""
+    return {k: v.copy(deep=True) if k != "metadata" else v for k, v in data_store.items()}
+
+
 def _validate(args, files: list[str], prev: list[str], failures: _FailureLog):
     """Run the package (inside the caller's stdout/stderr capture)."""
     from lac_validator import lac_validator
@@ -106,6 +175,13 @@ def _validate(args, files: list[str], prev: list[str], failures: _FailureLog):
         root.removeHandler(handler)
     root.setLevel(logging.ERROR)
     root.addHandler(failures)
+
+    # The package hands each rule a "clean copy" of the tables (copy_datastore), but the copy
+    # is shallow: a rule that writes into a column writes into every later rule's data. Rule
+    # 365 fills the DEC of every open episode with the collection end in place, so the rules
+    # after it see every child still looked after as having ceased on 31 March (575 and 577
+    # then flag any missing period open at the year end). Each rule gets a deep copy here.
+    lac_validator.copy_datastore = _deep_copy_datastore
 
     year = args.year
     try:
@@ -186,6 +262,12 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(column, str) and column not in entry["columns"]:
                 entry["columns"].append(column)
     issues = [grouped[k] for k in sorted(grouped)]
+    false_positives = _false_positives(validator.dfs, issues, args.year)
+    for issue in issues:
+        reason = false_positives.get((issue["rule_code"], issue["table"], issue["row_id"]))
+        if reason:
+            issue["severity"] = "false_positive"
+            issue["false_positive"] = reason
 
     tables_present = set(validator.dfs)
     skipped = [
@@ -204,7 +286,10 @@ def main(argv: list[str] | None = None) -> int:
         }
         for code in sorted(set(map(str, validator.fails)))
     ]
-    notes = []
+    notes = [
+        "each rule ran on its own copy of the tables (the package's copy is shallow: rule 365 "
+        "would otherwise end every open episode on 31 March for the rules after it)"
+    ]
     if "provider_info" not in validator.metadata:
         notes.append("Ofsted URN lookups not supplied: rules that need them are skipped")
     result = {

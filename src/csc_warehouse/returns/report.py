@@ -4,7 +4,8 @@ For one or more :class:`~csc_warehouse.returns.validators.ValidationResult` it w
 folder:
 
 * ``<name>_issues.csv`` - every error and warning: return, severity, child, rule code and
-  description, table, row, columns (and values, for the CIN census);
+  description, table, row, columns (and values, for the CIN census); also the flags the
+  runner re-checked and found false (severity ``false_positive``, ``note`` says why);
 * ``<name>_rules_not_run.csv`` - rules skipped (with why: an Ofsted URN lookup or last year's
   return not supplied, ...) and rules that crashed inside the validator package; these are
   listed apart because they say nothing about the return;
@@ -36,6 +37,7 @@ ISSUE_COLUMNS = (
     "row_id",
     "columns",
     "values",
+    "note",
 )
 NOT_RUN_COLUMNS = ("return", "status", "rule_code", "description", "reason")
 
@@ -69,9 +71,10 @@ def issue_rows(results: Sequence[ValidationResult]) -> list[list[str]]:
                     "" if i.row_id is None else str(i.row_id),
                     " ".join(i.columns),
                     " | ".join(i.values),
+                    i.note,
                 ]
             )
-    severity_order = {"error": 0, "warning": 1}
+    severity_order = {"error": 0, "warning": 1, "false_positive": 2}
     rows.sort(key=lambda x: (x[0], severity_order.get(x[1], 2), x[2], x[3], x[5], x[6].zfill(9)))
     return rows
 
@@ -107,7 +110,7 @@ def _by_rule(r: ValidationResult, severity: str) -> list[tuple[str, str, int, li
     descriptions: dict[str, str] = {}
     children: dict[str, set[str]] = {}
     for i in r.issues:
-        if (i.severity == "error") != (severity == "error"):
+        if i.severity != severity:
             continue
         counts[i.rule_code] += 1
         descriptions[i.rule_code] = i.description
@@ -142,6 +145,21 @@ def summary_markdown(results: ValidationResult | Iterable[ValidationResult]) -> 
             for code, desc, n, kids in rules:
                 shown = ", ".join(kids[:10]) + (f" (+{len(kids) - 10})" if len(kids) > 10 else "")
                 out.append(f"| {code} | {_md(desc)} | {n} | {shown or '(whole return)'} |")
+        if r.false_positives:
+            out += [
+                "",
+                "### Flags re-checked and found false (not counted)",
+                "",
+                "The validator package's code for these rules contradicts the rule's own "
+                "message; each flag was checked against the message (`note` in the issues CSV).",
+                "",
+                "| rule | flags | why |",
+                "| --- | ---: | --- |",
+            ]
+            fp = Counter(i.rule_code for i in r.false_positives)
+            for code, n in sorted(fp.items()):
+                why = next(i.note for i in r.false_positives if i.rule_code == code)
+                out.append(f"| {code} | {n} | {_md(why)} |")
         out += ["", "### Rules not run", ""]
         if not r.fails and not r.skipped:
             out.append("None.")
@@ -204,7 +222,7 @@ def summary_html(results: ValidationResult | Iterable[ValidationResult]) -> str:
         parts.append(f"<p>Validated <code>{e(r.target)}</code>: {r.rules_run} rules run.</p>")
         for severity, title in (("error", "Errors"), ("warning", "Warnings (queries)")):
             parts.append(f"<h3>{title}</h3>")
-            issues = [i for i in r.issues if (i.severity == "error") == (severity == "error")]
+            issues = [i for i in r.issues if i.severity == severity]
             if not issues:
                 parts.append("<p>None.</p>")
                 continue
@@ -220,6 +238,13 @@ def summary_html(results: ValidationResult | Iterable[ValidationResult]) -> str:
                     f"<td>{e(' '.join(i.columns))}</td></tr>"
                 )
             parts.append("</table>")
+        if r.false_positives:
+            parts.append("<h3>Flags re-checked and found false (not counted)</h3><ul>")
+            fp = Counter(i.rule_code for i in r.false_positives)
+            for code, n in sorted(fp.items()):
+                why = next(i.note for i in r.false_positives if i.rule_code == code)
+                parts.append(f"<li>{e(code)}: {n} flag(s), {e(why)}</li>")
+            parts.append("</ul>")
         parts.append("<h3>Rules not run</h3>")
         if not r.fails and not r.skipped:
             parts.append("<p>None.</p>")

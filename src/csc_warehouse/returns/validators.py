@@ -43,7 +43,9 @@ class ValidatorFailed(WarehouseError):
 
 @dataclass(frozen=True)
 class Issue:
-    """One finding. ``severity`` is ``error`` or ``warning`` (the DfE's queries).
+    """One finding. ``severity`` is ``error``, ``warning`` (the DfE's queries) or
+    ``false_positive``: a flag of a rule whose code contradicts its own message, re-checked by
+    the runner against the message and found fine (``note`` says why; not counted).
 
     Child-level issues name the child, the table and the row (0-based, in the validator's own
     reading of the return) and the columns involved; return-level ones (CIN "multichild", e.g.
@@ -58,6 +60,7 @@ class Issue:
     row_id: int | None = None
     columns: tuple[str, ...] = ()
     values: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,11 @@ class ValidationResult:
 
     @property
     def warnings(self) -> tuple[Issue, ...]:
-        return tuple(i for i in self.issues if i.severity != "error")
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    @property
+    def false_positives(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "false_positive")
 
     @property
     def ok(self) -> bool:
@@ -216,6 +223,7 @@ def parse_903_report(data: dict, target: str = "", wall: float = 0.0) -> Validat
             table=i.get("table") or None,
             row_id=i.get("row_id") if isinstance(i.get("row_id"), int) else None,
             columns=tuple(i.get("columns", ())),
+            note=i.get("false_positive", ""),
         )
         for i in data.get("issues", ())
     )
