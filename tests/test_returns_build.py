@@ -24,6 +24,7 @@ import filecmp
 import os
 import subprocess
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -835,3 +836,69 @@ def test_monthly_task_notifies_validator_findings_and_succeeds(mart, tmp_path, m
     (event,) = notified(f"broken_{run}")
     assert event["kind"] == "return_errors" and "cin-census" in event["message"]
     assert set(broken["unexpected_errors"]) <= set(ast.literal_eval(event["rules"]))
+
+
+def test_903_social_worker_episodes_of_a_child_who_left_care():
+    """Pure logic, hand-made: which SW episodes a child's 903 record holds (from_mart).
+
+    Year 2024-25. Episodes: A before the year; B from before care, still running when care
+    ended on 20/11/2024 and ended itself on 28/03/2025 (the case closed then); C began after
+    care ended."""
+    from csc_warehouse.returns import from_mart
+    from csc_warehouse.returns.ssda903 import SWEpisode
+
+    p_start, p_end = date(2024, 4, 1), date(2025, 3, 31)
+    a = SWEpisode("SWa", date(2023, 1, 9), date(2024, 3, 1), "FCONTA")
+    b = SWEpisode("SWb", date(2024, 3, 4), date(2025, 3, 28), "OTHERS")
+    c = SWEpisode("SWc", date(2025, 2, 10), None, "FCONTA")
+    still_in_care = from_mart.sw_episodes_in_return([a, b, c], p_start, p_end)
+    # looked after on 31 March: everything open in the year, before care included (SW12)
+    assert still_in_care == (b, c)
+    notes: Counter = Counter()
+    left = from_mart.sw_episodes_in_return(
+        [a, b, c], p_start, p_end, care_end=date(2024, 11, 20), notes=notes
+    )
+    # left care: B did not end while the child was looked after (no SW_DEC), C is not the 903's
+    assert left == (SWEpisode("SWb", date(2024, 3, 4), None, "OTHERS"),)
+    assert notes == {
+        "SW episode running when care ended (written open)": 1,
+        "SW episode after the child left care (left out)": 1,
+    }
+    # an episode that ended before care did stays as it was
+    d = SWEpisode("SWd", date(2024, 4, 2), date(2024, 6, 30), "FCONTA")
+    e = SWEpisode("SWe", date(2024, 7, 1), date(2024, 12, 2), "OTHERS")
+    assert from_mart.sw_episodes_in_return([d, e], p_start, p_end, care_end=date(2024, 9, 1)) == (
+        d,
+        SWEpisode("SWe", date(2024, 7, 1), None, "OTHERS"),
+    )
+
+
+def test_903_one_day_social_worker_is_taken_over_by_the_next():
+    """Pure logic, hand-made (the scale-1 case): a child came into care on 22/11/2024, the
+    children in care worker allocated that day left the same day, the next one took the case
+    on 23/11. A one-day episode is not one (SW09STG2), but dropping it left the child without
+    a social worker on the day care started (SW12STG2): the next one takes over from 22/11."""
+    from csc_warehouse.returns import from_mart
+    from csc_warehouse.returns.ssda903 import SWEpisode
+
+    def alloc(worker, start, end, team):
+        return {
+            "worker_key": worker,
+            "start_date": start,
+            "end_date": end,
+            "team_key": team,
+            "leaving_date": None,
+        }
+
+    got = from_mart.sw_episodes(
+        [
+            alloc("w1", date(2024, 2, 2), date(2024, 11, 21), "SG4"),
+            alloc("w2", date(2024, 11, 22), date(2024, 11, 22), "CIC1"),
+            alloc("w3", date(2024, 11, 23), None, "CIC1"),
+        ]
+    )
+    sw = from_mart.sw_id
+    assert got == [
+        SWEpisode(sw("w1"), date(2024, 2, 2), date(2024, 11, 21), "FCONTA"),
+        SWEpisode(sw("w3"), date(2024, 11, 22), None, "TSPROC"),
+    ]

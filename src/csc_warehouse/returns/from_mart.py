@@ -44,7 +44,7 @@ docs/returns.md, "Building the returns from the mart"):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import psycopg
@@ -454,8 +454,19 @@ def sw_episodes(allocations: list[dict]) -> list[lac.SWEpisode]:
                 prev["end_date"] = a["start_date"]
         merged.append(a)
     # an episode that lasted under a day (two allocations on consecutive days, a one-day
-    # allocation) is not a social worker episode (rule SW09STG2): the next one takes over
-    merged = [a for a in merged if a["end_date"] is None or a["end_date"] > a["start_date"]]
+    # allocation) is not a social worker episode (rule SW09STG2): the next one takes over from
+    # its start when it follows the next day, so the child is not shown without a social
+    # worker that day (a child coming into care that day would read as nobody at the start of
+    # care, SW12STG2; found at scale 1)
+    kept: list[dict] = []
+    for i, a in enumerate(merged):
+        if a["end_date"] is None or a["end_date"] > a["start_date"]:
+            kept.append(a)
+            continue
+        nxt = merged[i + 1] if i + 1 < len(merged) else None
+        if nxt is not None and nxt["start_date"] <= a["end_date"] + timedelta(days=1):
+            nxt["start_date"] = a["start_date"]
+    merged = kept
     out = []
     for i, a in enumerate(merged):
         prev = merged[i - 1] if i else None
@@ -473,6 +484,40 @@ def sw_episodes(allocations: list[dict]) -> list[lac.SWEpisode]:
             reason = "OTHERS"
         out.append(lac.SWEpisode(sw_id(a["worker_key"]), a["start_date"], a["end_date"], reason))
     return out
+
+
+def sw_episodes_in_return(
+    episodes: list[lac.SWEpisode],
+    p_start: date,
+    p_end: date,
+    care_end: date | None = None,
+    notes: Counter | None = None,
+) -> tuple[lac.SWEpisode, ...]:
+    """The social worker episodes a child's 903 record holds for the year.
+
+    A child looked after on 31 March (``care_end`` None): every episode open at any time in the
+    year, those before care included (rule SW12STG2's message). A child who ceased to be looked
+    after in the year (``care_end`` the end of their last episode in the year): the episodes up
+    to the end of care; the one still running then is written without an end (it did not end
+    while the child was looked after), and those that began after are not the 903's. Otherwise
+    a case closed months after care ended, in the last five days of March, reads as a social
+    worker leaving a child with no successor (SW11bSTG2).
+    """
+    out = []
+    for s in episodes:
+        if not _in(s.sw_decom, s.sw_dec, p_start, p_end):
+            continue
+        if care_end is not None:
+            if s.sw_decom > care_end:
+                if notes is not None:
+                    notes["SW episode after the child left care (left out)"] += 1
+                continue
+            if s.sw_dec is None or s.sw_dec >= care_end:
+                if s.sw_dec is not None and notes is not None:
+                    notes["SW episode running when care ended (written open)"] += 1
+                s = replace(s, sw_dec=None)
+        out.append(s)
+    return tuple(out)
 
 
 def ssda903(
@@ -623,10 +668,12 @@ def ssda903(
                 ),
                 oc2=oc2,
                 prev_perm=lac.PrevPerm("Z1") if started_in_year else None,
-                sw_episodes=tuple(
-                    s
-                    for s in sw_episodes(alloc_by_child.get(child_key, []))
-                    if _in(s.sw_decom, s.sw_dec, p_start, p_end)
+                sw_episodes=sw_episodes_in_return(
+                    sw_episodes(alloc_by_child.get(child_key, [])),
+                    p_start,
+                    p_end,
+                    care_end=None if open_at_end else last["end_date"],
+                    notes=notes,
                 ),
             )
         )
