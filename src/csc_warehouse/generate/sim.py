@@ -324,6 +324,11 @@ class World:
                     rng = x["rng"]
                     worker = min(cands, key=lambda w: w.load / w.fte + rng.random() * 4)
                     break
+        if worker is None and x.get("in_care"):
+            # a child in care is never left without a social worker: another team covers
+            cands = [w for team in sorted(wf.by_team) for w in wf.candidates(team, day)]
+            if cands:
+                worker = min(cands, key=lambda w: (w.load / w.fte, w.emp_no))
         if worker is None:  # nobody to allocate: the case waits
             # (before the first posts of 2009, for the warm-up's cases, until they exist)
             nxt = max(add_working_days(day + 1, 4), wf.first_post_day)
@@ -361,6 +366,8 @@ class World:
         if x["split"] and day < x["end"]:
             rng = x["rng"]
             nxt = add_working_days(day + 1, choice(rng, [0, 0, 1, 2, 3, 5, 8, 15]))
+            if x.get("in_care"):  # handed over the next day, not left waiting
+                nxt = day + 1
             if nxt <= x["end"]:
                 new = Rec(rec.system, rec.table, rec.child, dict(x, prefer=None, split=False))
                 self.push(nxt, secs, new, "A")
@@ -519,6 +526,7 @@ class Life:
         self.last_secs: dict[int, int] = {}
         self.first_day: dict[str, int] = {}
         self.open_on_return = False
+        self.looked_after = False  # set by care(): a looked-after child's sex is always known
         self.moves = []
         d = arrival
         pc = people.postcode(rng)
@@ -943,7 +951,11 @@ class Life:
                 if rng.random() < 0.93
                 else randint(rng, 8, 40)
             )
-            self.allocation("sc", "SW", tm, add_working_days(s, delay), e, alt)
+            # a child in care always has a social worker: the children in care team takes the
+            # case the day care starts (the worker before hands over), and keeps it allocated
+            in_care = cla is not None and s == cla[0]
+            start = s if in_care else add_working_days(s, delay)
+            self.allocation("sc", "SW", tm, start, e, alt, in_care=in_care)
         if care_leaver:
             pa_end = self.birthday(21) if rng.random() < 0.85 else self.birthday(25) - 1
             self.allocation("sc", "PA", "LC", self.age18, pa_end, ("LC",))
@@ -1094,6 +1106,7 @@ class Life:
     def care(self, cla, ref_at, n):
         rng = self.rng
         start, end, final = cla
+        self.looked_after = True
         # placements and legal status changes make the 903 episodes. Legal statuses follow the
         # DfE's rules: police protection (L1) lasts at most 72 hours and an emergency
         # protection order (L2) at most 21 days, each followed by an interim care order (C1)
@@ -1323,7 +1336,7 @@ class Life:
                     )
             d = e + 1 + int(rng.expovariate(rate / YEAR))
 
-    def allocation(self, service, role, team, start, end, alt):
+    def allocation(self, service, role, team, start, end, alt, in_care=False):
         rng = self.rng
         if end is not None and start > end:
             return
@@ -1350,6 +1363,7 @@ class Life:
                 "tech_end": tech_end,
                 "prefer": None,
                 "churn": 0.1,
+                "in_care": in_care,
             }
             if tech_start and prev_rec is not None:
                 rec.extra["prefer_from"] = prev_rec
@@ -1547,10 +1561,13 @@ class Life:
                 nh = nhs if nhs else (c.nhs if nhs_late and d >= nhs_late else None)
                 secs = randint(rng, 28000, 28790)  # early: before the day's other records
                 if system == "trust":
-                    gender = {"M": "1", "F": "2"}[c.sex] if rng.random() > 0.01 else "9"
+                    known = rng.random() > 0.01 or self.looked_after
+                    gender = {"M": "1", "F": "2"}[c.sex] if known else "9"
                     row = (SELF, nh, upn, fore, sur, dob, gender, c.eth, pc, None, (d, secs))
                 else:
-                    sex = c.sex if rng.random() > 0.005 else "U"
+                    # not known on a few records, never for a child who was looked after:
+                    # the 903 rejects it (rule 232) and a care record is always complete
+                    sex = c.sex if rng.random() > 0.005 or self.looked_after else "U"
                     f = former if former is not None and d >= former_from else None
                     row = (
                         SELF,
