@@ -48,17 +48,31 @@ def test_same_seed_same_bytes(landing, tmp_path):
 
 
 def test_range_continuation_equals_one_run(landing, tmp_path):
+    """A history continued later gives the files of one run, whether the continuation carries
+    on from the world the first run saved (the trust's snapshot of 2022-04-02 .. 05 included)
+    or replays the world from its start."""
+    from csc_warehouse.generate import checkpoint
+
     out = tmp_path / "landing"
     mid = date(2022, 4, 1)
     generate(
         GenerateOptions(out=out, seed=7, scale=SCALE, start=START, end=mid, policy="every-night")
     )
-    generate(
-        GenerateOptions(
-            out=out, seed=7, scale=SCALE, start=date(2022, 4, 2), end=END, policy="every-night"
-        )
+    saved = checkpoint.read_header(out)
+    assert saved["day"] == mid.toordinal() and saved["trust"] and saved["seed"] == 7
+    assert not any(p.name.startswith("landing.generator") for p in out.rglob("*"))  # beside it
+    rest = GenerateOptions(
+        out=out, seed=7, scale=SCALE, start=date(2022, 4, 2), end=END, policy="every-night"
     )
+    assert generate(rest).resumed_from == mid
     assert _hashes(out) == _hashes(landing)
+    # the same continuation replayed from the world's start
+    checkpoint.path_for(out).unlink()
+    again = generate(rest)
+    assert again.resumed_from is None
+    assert _hashes(out) == _hashes(landing)
+    # a later night carries on from where the last run stopped, not from an older save
+    assert checkpoint.read_header(out)["day"] == END.toordinal()
 
 
 def test_range_equals_whole_history(tmp_path):
@@ -288,3 +302,51 @@ def test_hr_staff_hold_posts_that_exist_in_the_same_snapshot():
         established = {line[0] for line in posts.lines}
         missing = {line[4] for line in staff.lines} - established
         assert not missing, (night, sorted(missing)[:5])
+
+
+def test_continuing_a_history_written_by_another_world_is_refused(tmp_path):
+    """Tonight's folder must come from the world that wrote the history: another seed, scale
+    or generator would give tonight's records ids the history gave to other records (seen:
+    a care episode's id reused for another child's early help, silently). Exit 2, nothing
+    written; the same world continues fine, and a fresh range overwrites freely."""
+    from csc_warehouse.cli import main as cli_main
+    from csc_warehouse.generate import HistoryMismatch, default_stamp
+
+    out = tmp_path / "landing"
+    base = dict(out=out, scale=0.01, systems=("council",))
+    generate(
+        GenerateOptions(**{**base, "seed": 3, "start": date(2025, 4, 1), "end": date(2025, 4, 3)})
+    )
+    assert json.loads(default_stamp(out).read_text())["seed"] == 3
+    with pytest.raises(HistoryMismatch, match="seed 3 -> 4"):
+        generate(
+            GenerateOptions(
+                **{**base, "seed": 4, "start": date(2025, 4, 4), "end": date(2025, 4, 4)}
+            )
+        )
+    assert not (out / "council" / "2025-04-04").exists()
+    args = [
+        "generate",
+        "--out",
+        str(out),
+        "--seed",
+        "4",
+        "--scale",
+        "0.01",
+        "--systems",
+        "council",
+        "--start",
+        "2025-04-04",
+        "--end",
+        "2025-04-04",
+        "--quiet",
+    ]
+    assert cli_main(args) == 2
+    generate(
+        GenerateOptions(**{**base, "seed": 3, "start": date(2025, 4, 4), "end": date(2025, 4, 4)})
+    )
+    assert (out / "council" / "2025-04-04" / "_manifest.json").exists()
+    # the whole range again with another seed is a new history, not a continuation
+    generate(
+        GenerateOptions(**{**base, "seed": 4, "start": date(2025, 4, 1), "end": date(2025, 4, 4)})
+    )

@@ -15,6 +15,13 @@ first, _manifest.json last. The whole world is simulated from --seed; the same a
 byte-identical files, and the files of a night never depend on which other nights are written
 (generate a history, then continue it with a later --start).
 
+Continuing: a run saves its world beside the landing folder (LANDING.generator.world, ~64 MB
+at scale 1), and the next run that continues the same world (same seed, scale and generator)
+from a later night carries on from it: one more night at scale 1 in a few seconds instead of
+replaying the world from 2001 (about 45 s). The files are the same either way. A run that
+would continue a history written with another seed, scale or generator stops (exit 2): its
+records would reuse the history's ids (LANDING.generator.json says which world wrote it).
+
 Nights (default, as sources.md): before 2025-04-01 only the archived ones (trust: month ends
 and 2022-04-05; hr: last weekday of each month; council: every night since 2015-04-01), from
 2025-04-01 every night each system runs (hr weekdays only).
@@ -107,6 +114,12 @@ def register(sub) -> None:
         help="write the council's first folder as a full extract (a go-live), for a history "
         "starting after 2015-04-01; load it with CSC_LOAD_COUNCIL_FIRST=<that date>",
     )
+    p.add_argument(
+        "--no-save-world",
+        dest="save_world",
+        action="store_false",
+        help="do not save the world at the end (a throw-away run; the next night replays)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run, policy="spec")
 
@@ -146,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
         faults=args.faults,
         faults_log=args.faults_log,
         truth=args.truth,
+        save_world=args.save_world,
     )
     show = not args.quiet and sys.stderr.isatty()
     try:
@@ -167,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
                 summary = generate(opts, progress)
         else:
             summary = generate(opts)
-    except FaultSpecError as exc:
+    except FaultSpecError as exc:  # HistoryMismatch too: nothing was written
         err.print(f"error: {exc}")
         return 2
     con = Console()
@@ -181,6 +195,8 @@ def run(args: argparse.Namespace) -> int:
             con.print(
                 f"  {system:8} {s['folders']:5} folders {s['rows']:>12,} rows {s['bytes'] / 1e6:>9,.1f} MB"
             )
+    if summary.resumed_from:
+        con.print(f"  carried on from the world saved after {summary.resumed_from}")
     if summary.faults_log:
         con.print(f"  faults: {len(summary.faults)} recorded in {summary.faults_log}")
     if args.truth:

@@ -26,13 +26,13 @@ from pathlib import Path
 
 from csc_warehouse.contracts import load_contract
 
+from . import checkpoint
 from .calendar import (
     COUNCIL_FIRST,
     DEFAULT_END,
     DEFAULT_START,
     HORIZON,
     TRUST_LAST,
-    WORLD_START,
     system_nights,
 )
 from .faults import CONTENT, Fault, FaultSpecError, apply_content, parse_faults
@@ -42,7 +42,7 @@ from .writers import Encoder, Folder, OutFile, file_bytes, generated_at, hr_rows
 SYSTEMS = ("trust", "council", "hr")
 POLICIES = ("spec", "archive-only", "every-night")
 
-__all__ = ["GenerateOptions", "Summary", "World", "generate", "plan_nights"]
+__all__ = ["GenerateOptions", "HistoryMismatch", "Summary", "World", "generate", "plan_nights"]
 
 
 @dataclass
@@ -60,6 +60,9 @@ class GenerateOptions:
     # the council's first folder written is a full extract (a go-live), not a delta: for a
     # history that starts after 2015-04-01 (the loader is told the same: CSC_LOAD_COUNCIL_FIRST)
     council_full_first: bool = False
+    # save the world beside the landing folder at the end, for the next night to carry on
+    # from (checkpoint.py); off for throw-away runs
+    save_world: bool = True
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Summary:
     faults: list = field(default_factory=list)
     faults_log: Path | None = None
     children: int = 0
+    resumed_from: date | None = None  # the saved world's last day, when the run carried on
 
 
 def plan_nights(opts: GenerateOptions) -> dict[str, list[date]]:
@@ -87,6 +91,58 @@ def plan_nights(opts: GenerateOptions) -> dict[str, list[date]]:
 def default_faults_log(out: Path) -> Path:
     out = Path(out)
     return out.parent / f"{out.name}.faults.json"
+
+
+class HistoryMismatch(FaultSpecError):
+    """The nights asked for would continue a history another world wrote (exit 2)."""
+
+
+def default_stamp(out: Path) -> Path:
+    """Beside the landing folder (never in it): which world wrote the history there."""
+    out = Path(out)
+    return out.parent / f"{out.name}.generator.json"
+
+
+def world_fingerprint() -> str:
+    """The code and contracts that decide which records exist and which ids they get."""
+    import hashlib
+
+    h = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    contracts = here.parent / "contracts"
+    for path in sorted([*here.glob("*.py"), *contracts.glob("*.yml")]):
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _check_history(opts: GenerateOptions, out: Path) -> dict:
+    """Refuse to continue a history written with another seed, scale or generator: the ids
+    of tonight's records would be ones the history gave to other records, and the warehouse
+    would load a different child's story under them without a word."""
+    me = {"seed": opts.seed, "scale": opts.scale, "world": world_fingerprint()}
+    stamp = default_stamp(out)
+    if not stamp.exists():
+        return me
+    old = json.loads(stamp.read_text(encoding="utf-8"))
+    differ = [k for k in me if old.get(k) != me[k]]
+    if not differ:
+        return me
+    first = opts.start.isoformat()
+    earlier = sorted(
+        d.name
+        for system in opts.systems
+        if (out / system).is_dir()
+        for d in (out / system).iterdir()
+        if d.is_dir() and d.name[:10] < first
+    )
+    if earlier:
+        said = ", ".join(f"{k} {old.get(k)} -> {me[k]}" for k in differ)
+        raise HistoryMismatch(
+            f"{out} holds a history up to {earlier[-1][:10]} written by another world ({said}); "
+            f"nights from {first} would reuse its record ids for other records. Write the whole "
+            f"history again (or into a new folder), or remove {stamp} if you know better."
+        )
+    return me
 
 
 def generate(
@@ -104,12 +160,12 @@ def generate(
     for f in faults:
         fault_map.setdefault((f.system, f.night), []).append(f)
     out = Path(opts.out)
+    stamp = _check_history(opts, out)
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary(
         out=out, by_system={s: {"folders": 0, "rows": 0, "bytes": 0} for s in SYSTEMS}
     )
 
-    world = World(opts.seed, opts.scale, want_truth=opts.truth is not None)
     enc = {"trust": Encoder("trust"), "council": Encoder("council")}
     contracts = {s: load_contract(s) for s in SYSTEMS}
     night_ord = {s: {d.toordinal(): d for d in nights[s]} for s in SYSTEMS}
@@ -119,6 +175,18 @@ def generate(
     if opts.council_full_first and night_ord["council"]:
         council_first = min(night_ord["council"])
     keep_full = council_first in night_ord["council"]
+    # carry on from the world the last run saved, when it is this world and stopped before
+    # tonight; a council full folder needs every record since the start, the truth every fact
+    saved = None
+    if opts.truth is None and not keep_full:
+        saved = checkpoint.load(out, stamp, opts.start.toordinal(), need_trust=keep_trust)
+    if saved is not None:
+        world = saved.world
+        if keep_trust:
+            trust_state = saved.trust_state
+        summary.resumed_from = date.fromordinal(saved.day)
+    else:
+        world = World(opts.seed, opts.scale, want_truth=opts.truth is not None)
     council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     council_day: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     write_council = bool(night_ord["council"])
@@ -160,8 +228,8 @@ def generate(
             else:
                 st[rec] = ["D", row, day, secs]
 
-    total_days = opts.end.toordinal() - WORLD_START.toordinal() + 1
-    first_day = WORLD_START.toordinal()
+    first_day = world.done_through + 1
+    total_days = opts.end.toordinal() - first_day + 1
 
     def on_day(day):
         if progress is not None:
@@ -205,6 +273,10 @@ def generate(
         from .truth import write_truth
 
         write_truth(world, Path(opts.truth), opts)
+    default_stamp(out).write_text(json.dumps(stamp, sort_keys=True) + "\n", encoding="utf-8")
+    if opts.truth is None and opts.save_world:
+        trust_ok = keep_trust or world.done_through >= last_trust
+        checkpoint.save(out, stamp, world.done_through, world, trust_state if trust_ok else None)
     summary.seconds = time.perf_counter() - t0
     return summary
 

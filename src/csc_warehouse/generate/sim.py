@@ -22,6 +22,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 
 from . import people
 from .calendar import (
@@ -121,6 +122,9 @@ class _Sentinel:
     def __repr__(self):
         return self.name
 
+    def __reduce__(self):  # pickled as the module's own object: compared with ``is``
+        return self.name
+
 
 SELF = _Sentinel("SELF")  # the record's own id
 WORKER = _Sentinel("WORKER")  # the record's worker (set when popped)
@@ -186,6 +190,56 @@ class Child:
     truth: dict | None = None
 
 
+class _Arrivals:
+    """The days children are first referred, and of which kind (social care, the disabled
+    children's service only, an EHCP request only): an iterator with plain state, so a world
+    can be saved part way and continued."""
+
+    RATES = (("sc", RATE_SC), ("cwd", RATE_CWD_ONLY), ("sen", RATE_SEN_ONLY))
+
+    def __init__(self, seed: int, scale: float):
+        self.rng = random.Random(f"{seed}:arrivals")
+        self.horizon = D(HORIZON)
+        self.total = sum(r for _, r in self.RATES) * scale / YEAR
+        self.t = float(D(WORLD_START))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if not self.t < self.horizon:
+            raise StopIteration
+        rng = self.rng
+        self.t += rng.expovariate(self.total)
+        kind = rng.choices([k for k, _ in self.RATES], [r for _, r in self.RATES])[0]
+        day = int(self.t)
+        if not is_working_day(day) and rng.random() < 0.85:
+            day = add_working_days(day, 0)
+        return day, kind
+
+
+class _FrontDoorArrivals:
+    """The days children reach the front door with a contact that never becomes a referral."""
+
+    def __init__(self, seed: int, scale: float):
+        self.rng = random.Random(f"{seed}:front-door")
+        self.rate = RATE_FRONT_DOOR * scale / YEAR
+        self.horizon = D(HORIZON)
+        self.t = float(D(FRONT_DOOR_START))
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        if self.rate <= 0 or not self.t < self.horizon:
+            raise StopIteration
+        self.t += self.rng.expovariate(self.rate)
+        day = int(self.t)
+        if not is_working_day(day) and self.rng.random() < 0.9:
+            day = add_working_days(day, 0)
+        return day
+
+
 class World:
     """The whole simulated authority. ``run(end, on_day)`` replays it day by day."""
 
@@ -209,6 +263,7 @@ class World:
         self.truth_plans: list[tuple] = []  # (child idx, plan no, start, end, [recs])
         self.stats: dict = {}
         self.today = D(WORLD_START)
+        self.done_through = D(WORLD_START) - 1  # run() continues from the day after
         self._fostering()
 
     # ------------------------------------------------------------------ heap
@@ -229,12 +284,13 @@ class World:
         rec.id = fmt[0].format(n)
 
     def run(self, end: date, on_change: Callable, on_day: Callable) -> None:
-        """Replay every day up to ``end``: ``on_change(day, secs, rec, kind, row)`` for each
-        record change (kind I, U or D), then ``on_day(day)``."""
+        """Replay every day up to ``end``, from the day after the last one replayed (the
+        world's start, or where a saved world stopped): ``on_change(day, secs, rec, kind,
+        row)`` for each record change (kind I, U or D), then ``on_day(day)``."""
         last = D(end)
         heap = self.heap
         pop = heapq.heappop
-        for day in range(D(WORLD_START), last + 1):
+        for day in range(self.done_through + 1, last + 1):
             self.today = day
             while self._next_arrival is not None and self._next_arrival[0] <= day:
                 self._arrive(*self._next_arrival)
@@ -261,21 +317,11 @@ class World:
                 elif kind == "E":
                     self._end_allocation(day, secs, rec, on_change)
             on_day(day)
+            self.done_through = day
 
     # ------------------------------------------------------------------ arrivals
     def _arrival_stream(self):
-        rng = random.Random(f"{self.seed}:arrivals")
-        horizon = D(HORIZON)
-        rates = [("sc", RATE_SC), ("cwd", RATE_CWD_ONLY), ("sen", RATE_SEN_ONLY)]
-        total = sum(r for _, r in rates) * self.scale / YEAR
-        t = float(D(WORLD_START))
-        while t < horizon:
-            t += rng.expovariate(total)
-            kind = rng.choices([k for k, _ in rates], [r for _, r in rates])[0]
-            day = int(t)
-            if not is_working_day(day) and rng.random() < 0.85:
-                day = add_working_days(day, 0)
-            yield day, kind
+        return _Arrivals(self.seed, self.scale)
 
     def _arrive(self, day, kind):
         idx = self.n_children
@@ -286,18 +332,7 @@ class World:
     def _front_door_stream(self):
         """Days children first reach the front door with a contact that is not a referral.
         A stream of its own, so the referred children's histories do not depend on it."""
-        rng = random.Random(f"{self.seed}:front-door")
-        rate = RATE_FRONT_DOOR * self.scale / YEAR
-        if rate <= 0:
-            return
-        horizon = D(HORIZON)
-        t = float(D(FRONT_DOOR_START))
-        while t < horizon:
-            t += rng.expovariate(rate)
-            day = int(t)
-            if not is_working_day(day) and rng.random() < 0.9:
-                day = add_working_days(day, 0)
-            yield day
+        return _FrontDoorArrivals(self.seed, self.scale)
 
     def _arrive_at_front_door(self, day):
         n = self.n_front_door
@@ -1344,14 +1379,9 @@ class Life:
         for system, s, e, tech_end, tech_start in self.split(service, start, end):
             table = "allocations"
             if system == "trust":
-
-                def row(rec, s, e, team=team):
-                    return (SELF, self.person("trust"), WORKER, team, role, s, e)
+                row = partial(_trust_allocation_row, self.person("trust"), team, role)
             else:
-
-                def row(rec, s, e):
-                    return (SELF, self.person("council"), WORKER, role, s, e)
-
+                row = partial(_council_allocation_row, self.person("council"), role)
             rec = Rec(system, table, self.child)
             rec.extra = {
                 "team": team,
@@ -1583,6 +1613,14 @@ class Life:
                         None,
                     )
                 self.add(d, rec, "I" if i == 0 else "U", row, secs)
+
+
+def _trust_allocation_row(person, team, role, rec, start, end):
+    return (SELF, person, WORKER, team, role, start, end)
+
+
+def _council_allocation_row(person, role, rec, start, end):
+    return (SELF, person, WORKER, role, start, end)
 
 
 def _iso(day):
