@@ -58,3 +58,10 @@ def test_bench_smoke_run(tmp_path, base_settings):
     loader = result["ratios"]["loader_vs_copy"]
     assert loader  # the trust's last snapshot (2022-04-05) is in the history
     assert result["peak_memory_mib"]["python_self"] > 0
+    # the returns an analyst builds from that mart are timed, with their validator verdict
+    returns = result["returns"]
+    assert set(returns) == {"cin-census", "ssda903", "annex-a", "csww"}
+    assert returns["annex-a"]["counts"] and returns["csww"]["counts"], returns
+    for name in ("cin-census", "ssda903"):
+        # 2021-22: the validators hold no ruleset before 2022-23, and the bench says so
+        assert "error" in returns[name] or "errors" in returns[name], returns[name]

@@ -47,6 +47,7 @@ class BenchResult:
     machine: dict[str, Any]
     stages: dict[str, dict[str, Any]] = field(default_factory=dict)
     ratios: dict[str, Any] = field(default_factory=dict)
+    returns: dict[str, dict[str, Any]] = field(default_factory=dict)
     peak_memory_mib: dict[str, float] = field(default_factory=dict)
     finished_at: str = ""
 
@@ -287,6 +288,41 @@ def incremental_vs_full(settings: Settings, night: date, ordinary) -> dict[str, 
     }
 
 
+def statutory_returns(settings: Settings, night: date, out: Path) -> dict[str, dict[str, Any]]:
+    """Each return built from the published mart as an analyst would for the last full year
+    before ``night`` (Annex A: the 12 months to the night before), validated by the DfE's
+    rules: time, counts, and the errors that are not documented source gaps."""
+    from csc_warehouse.returns import build
+
+    year = build.collection_year(night) - 1
+    asks = {
+        "cin-census": {"year": year},
+        "ssda903": {"year": year},
+        "annex-a": {"as_at": night - timedelta(days=1), "out": out / "annex_a.xlsx"},
+        "csww": {"year": build.last_30_september(night)},
+    }
+    results: dict[str, dict[str, Any]] = {}
+    for name, kwargs in asks.items():
+        kwargs.setdefault("out", out / name)
+        started = time.perf_counter()
+        try:
+            r = build.build_return(name, settings, **kwargs)
+        except Exception as exc:  # one return that cannot be built must not end the bench
+            results[name] = {"seconds": round(time.perf_counter() - started, 1), "error": str(exc)}
+            continue
+        entry: dict[str, Any] = {"seconds": round(time.perf_counter() - started, 1)}
+        for key in ("year", "counts", "unexpected_errors", "false_positives", "synthetic_data"):
+            if key in r:
+                entry[key] = r[key]
+        if "errors" in r:
+            entry["errors"] = r["errors"]
+            entry["known_gaps"] = sum(r.get("known_gaps", {}).values())
+            entry["warnings"] = r.get("warnings", 0)
+            entry["ok"] = r.get("ok")
+        results[name] = entry
+    return results
+
+
 def run_bench(
     scale: float,
     *,
@@ -366,6 +402,10 @@ def run_bench(
         },
     }
 
+    if ordinary.published:
+        say("statutory returns from the published mart (the last full year), validated")
+        result.returns = statutory_returns(settings, night, work / "returns")
+
     say("ratio: tonight's incremental dbt build vs --full-refresh of the same data")
     result.ratios["dbt_incremental_vs_full"] = incremental_vs_full(settings, night, ordinary)
 
@@ -383,6 +423,8 @@ def run_bench(
     result.finished_at = datetime.now(UTC).isoformat(timespec="seconds")
     if not keep:
         shutil.rmtree(landing, ignore_errors=True)
+        for beside in work.glob(f"{landing.name}.*"):  # the generator's stamp and saved world
+            beside.unlink()
     return result
 
 
@@ -427,5 +469,11 @@ def markdown_table(result: BenchResult) -> str:
     buf.write("\n| ratio | value |\n| --- | --- |\n")
     for name, value in result.ratios.items():
         buf.write(f"| {name} | {value} |\n")
+    if result.returns:
+        buf.write("\n| return | seconds | counts | errors not source gaps |\n")
+        buf.write("| --- | ---: | --- | --- |\n")
+        for name, r in result.returns.items():
+            errs = r.get("error") or r.get("unexpected_errors", "-")
+            buf.write(f"| {name} | {r['seconds']} | {r.get('counts', '')} | {errs or 'none'} |\n")
     buf.write(f"\nPeak memory (MiB): {result.peak_memory_mib}\n")
     return buf.getvalue()
