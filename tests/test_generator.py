@@ -350,3 +350,22 @@ def test_continuing_a_history_written_by_another_world_is_refused(tmp_path):
     generate(
         GenerateOptions(**{**base, "seed": 4, "start": date(2025, 4, 1), "end": date(2025, 4, 4)})
     )
+
+
+def test_every_contact_is_decided(tmp_path):
+    """A contact is decided within two working days, so in the council's first full folder
+    every contact older than a fortnight has its decision. Children met at the front door on a
+    weekend, after a later arrival was moved to the Monday, used to lose theirs: the decision
+    was popped before the contact itself and the insert overwrote it (seed 5, scale 0.1: 11)."""
+    out = tmp_path / "landing"
+    night = date(2015, 4, 1)
+    generate(
+        GenerateOptions(out=out, seed=5, scale=0.1, start=night, end=night, systems=("council",))
+    )
+    lines = (out / "council" / night.isoformat() / "workflow_steps.txt").read_text().splitlines()
+    head = lines[0].split("|")
+    rows = [dict(zip(head, ln.split("|"), strict=True)) for ln in lines[1:]]
+    old = [r for r in rows if r["STEP_TYPE"] == "CONTACT" and r["STARTED_ON"] < "2015-03-18"]
+    assert len(old) > 5000
+    undecided = [r["STEP_ID"] for r in old if not (r["COMPLETED_ON"] and r["OUTCOME"])]
+    assert undecided == []

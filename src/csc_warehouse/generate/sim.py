@@ -38,6 +38,7 @@ from .draws import choice, randint
 from .workforce import ASSESSMENT_TEAMS, CIC_TEAMS, SAFEGUARDING_TEAMS, Workforce
 
 D = date.toordinal
+LAST_SECOND = 86399  # 23:59:59
 YEAR = 365.25
 LA_CODE = 931
 
@@ -273,6 +274,10 @@ class World:
         self.seq += 1
         heapq.heappush(self.heap, (day, secs, self.seq, rec, kind, row))
 
+    def _bump(self) -> int:
+        self.seq += 1
+        return self.seq
+
     def _assign_id(self, rec):
         key = (rec.system, rec.table)
         fmt = ID_FORMATS.get(key)
@@ -305,6 +310,14 @@ class World:
                         self._assign_id(rec)
                     on_change(day, secs, rec, "I", row)
                 elif kind == "U" or kind == "D":
+                    if rec.id is None and secs < LAST_SECOND:
+                        # popped before its own insert: a child who arrived on a weekend and
+                        # was only met after a later arrival moved to the Monday has its first
+                        # records moved to the day it is met, their times kept, so a change
+                        # made that day can come first. It waits for the insert, at the day's
+                        # end (before, the insert overwrote it: contacts stayed undecided).
+                        heapq.heappush(heap, (day, LAST_SECOND, self._bump(), rec, kind, row))
+                        continue
                     on_change(day, secs, rec, kind, row)
                 elif kind == "V":  # a visit: its worker is the child's worker of the day
                     rec.worker = rec.child.sw.get((rec.system, "SW")) or rec.child.sw.get(
