@@ -36,8 +36,17 @@ from .calendar import (
     system_nights,
 )
 from .faults import CONTENT, Fault, FaultSpecError, apply_content, parse_faults
-from .sim import World
-from .writers import Encoder, Folder, OutFile, file_bytes, generated_at, hr_rows, sha256
+from .sim import Rec, World
+from .writers import (
+    Encoder,
+    Folder,
+    OutFile,
+    file_bytes,
+    generated_at,
+    hr_rows,
+    sha256,
+    stream_text_file,
+)
 
 SYSTEMS = ("trust", "council", "hr")
 POLICIES = ("spec", "archive-only", "every-night")
@@ -190,6 +199,7 @@ def generate(
     council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     council_day: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     write_council = bool(night_ord["council"])
+    council_enc = enc["council"]
     fault_records: list[dict] = []
     last_trust = TRUST_LAST.toordinal()
 
@@ -208,9 +218,14 @@ def generate(
                     entry[0], entry[1] = row, None
             return
         if keep_full and day <= council_first:
+            # the first full folder holds every council record since the world began (2001):
+            # a record's line is made now when it and every record it names have their ids
+            # (it is then final), so its row need not be held until the folder is written
             st = council_full[rec.table]
             if kind == "D":
                 st.pop(rec, None)
+            elif rec.id is not None and all(v.id is not None for v in row if type(v) is Rec):
+                st[rec] = council_enc.line(rec, row, ("I", council_enc.timestamp(day, secs)))
             else:
                 st[rec] = (row, day, secs)
             return
@@ -247,13 +262,14 @@ def generate(
                 folder = _council_full(
                     date.fromordinal(day), council_full, enc["council"], contracts["council"]
                 )
-                for st in council_full.values():
-                    st.clear()
             else:
                 folder = _council_delta(
                     date.fromordinal(day), council_day, enc["council"], contracts["council"]
                 )
             _write(folder, out, fault_map, summary, fault_records, opts.seed)
+            if day == council_first:  # written (its lines are made from this as they go)
+                for st in council_full.values():
+                    st.clear()
         for st in council_day.values():
             st.clear()
         if day in night_ord["hr"]:
@@ -282,36 +298,49 @@ def generate(
 
 
 # ---------------------------------------------------------------------- folders
+# A folder's lines are made as they are written (generators), so a large folder - the trust's
+# snapshot, the council's first full folder - is never held whole in memory, twice over as
+# text and bytes; _write lists them only when a fault must damage the folder first.
+def _trust_lines(state, encoder):
+    for rec, entry in state.items():
+        if entry[1] is None:
+            # the line is all a later snapshot needs while the record does not change
+            entry[1], entry[0] = encoder.line(rec, entry[0]), None
+        yield entry[1]
+
+
 def _trust_folder(night, state, encoder, contract):
-    files = []
-    for name, table in contract.tables.items():
-        lines = []
-        for rec, entry in state[name].items():
-            if entry[1] is None:
-                entry[1] = encoder.line(rec, entry[0])
-            lines.append(entry[1])
-        files.append(OutFile(table.file, name, table.header(), lines))
+    files = [
+        OutFile(table.file, name, table.header(), _trust_lines(state[name], encoder))
+        for name, table in contract.tables.items()
+    ]
     return Folder("trust", night, "full", files)
 
 
+def _council_full_lines(state, encoder):
+    for rec, entry in state.items():
+        if type(entry) is str:
+            yield entry
+        else:  # it, or a record it names, had no id yet when it changed
+            row, day, secs = entry
+            yield encoder.line(rec, row, ("I", encoder.timestamp(day, secs)))
+
+
 def _council_full(night, state, encoder, contract):
-    files = []
-    for name, table in contract.tables.items():
-        lines = [
-            encoder.line(rec, row, ("I", encoder.timestamp(day, secs)))
-            for rec, (row, day, secs) in state[name].items()
-        ]
-        files.append(OutFile(table.file, name, table.header(), lines))
+    files = [
+        OutFile(table.file, name, table.header(), _council_full_lines(state[name], encoder))
+        for name, table in contract.tables.items()
+    ]
     return Folder("council", night, "full", files)
 
 
 def _council_delta(night, state, encoder, contract):
     files = []
     for name, table in contract.tables.items():
-        lines = [
+        lines = (
             encoder.line(rec, row, (kind, encoder.timestamp(day, secs)))
             for rec, (kind, row, day, secs) in state[name].items()
-        ]
+        )
         files.append(OutFile(table.file, name, table.header(), lines))
     return Folder("council", night, "delta", files)
 
@@ -319,15 +348,28 @@ def _council_delta(night, state, encoder, contract):
 def _write(folder: Folder, out: Path, fault_map, summary: Summary, fault_records: list, seed: int):
     system, night = folder.system, folder.night
     faults = fault_map.get((system, night), [])
+    path = out / system / night.isoformat()
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    if faults or system == "hr":  # damaged first, or a workbook: the folder in memory
+        for f in folder.files:
+            f.lines = list(f.lines)
+    else:
+        entries, nbytes = [], 0
+        for f in folder.files:
+            rows, size, digest = stream_text_file(folder.system, path / f.name, f)
+            entries.append({"name": f.name, "table": f.table, "rows": rows, "sha256": digest})
+            nbytes += size
+        text = json.dumps(_manifest(folder, entries, late=False), indent=2) + "\n"
+        (path / "_manifest.json").write_text(text, encoding="utf-8")
+        _count(summary, system, entries, len(entries) + 1, nbytes + len(text))
+        return
     rng = random.Random(f"{seed}:fault:{system}:{night.isoformat()}")
     for f in faults:
         if f.kind in CONTENT:
             rec = apply_content(folder, f, rng)
             fault_records.append(_fault_record(f, rec))
-    path = out / system / night.isoformat()
-    if path.exists():
-        shutil.rmtree(path)
-    path.mkdir(parents=True)
     entries = []
     written: list[tuple[str, bytes]] = []
     if system == "hr":
@@ -380,14 +422,7 @@ def _write(folder: Folder, out: Path, fault_map, summary: Summary, fault_records
             continue
         (path / name).write_bytes(data)
         nbytes += len(data)
-    manifest = {
-        "system": system,
-        "extract_date": night.isoformat(),
-        "schema_version": folder.schema_version,
-        "generated_at": generated_at(system, night, late="late_manifest" in kinds),
-        "mode": folder.mode,
-        "files": entries,
-    }
+    manifest = _manifest(folder, entries, late="late_manifest" in kinds)
     text = json.dumps(manifest, indent=2) + "\n"
     if "missing_manifest" in kinds:
         fault_records.append(
@@ -431,15 +466,25 @@ def _write(folder: Folder, out: Path, fault_map, summary: Summary, fault_records
                 },
             )
         )
-    rows = (
-        sum(e["rows"] for e in entries)
-        if system != "hr"
-        else sum(len(f.lines) for f in folder.files)
-    )
+    files = sum(1 for _, d in written if d is not None) + (0 if "missing_manifest" in kinds else 1)
+    _count(summary, system, entries, files, nbytes)
+
+
+def _manifest(folder: Folder, entries: list[dict], late: bool) -> dict:
+    return {
+        "system": folder.system,
+        "extract_date": folder.night.isoformat(),
+        "schema_version": folder.schema_version,
+        "generated_at": generated_at(folder.system, folder.night, late=late),
+        "mode": folder.mode,
+        "files": entries,
+    }
+
+
+def _count(summary: Summary, system: str, entries: list[dict], files: int, nbytes: int) -> None:
+    rows = sum(e["rows"] for e in entries)
     summary.folders += 1
-    summary.files += sum(1 for _, d in written if d is not None) + (
-        0 if "missing_manifest" in kinds else 1
-    )
+    summary.files += files
     summary.rows += rows
     summary.bytes += nbytes
     s = summary.by_system[system]

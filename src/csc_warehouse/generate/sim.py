@@ -419,6 +419,9 @@ class World:
             if nxt <= x["end"]:
                 new = Rec(rec.system, rec.table, rec.child, dict(x, prefer=None, split=False))
                 self.push(nxt, secs, new, "A")
+        # the allocation is over: the writers keep its Rec (a key of their state) for years,
+        # its random stream (2.5 KB) and row maker need not come with it
+        rec.extra = None
 
     # ------------------------------------------------------------------ fostering (council)
     def _fostering(self):
