@@ -197,6 +197,7 @@ def generate(
     else:
         world = World(opts.seed, opts.scale, want_truth=opts.truth is not None)
     council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
+    spill = _LineSpill(out.parent) if keep_full else None
     council_day: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     write_council = bool(night_ord["council"])
     council_enc = enc["council"]
@@ -221,13 +222,18 @@ def generate(
             # the first full folder holds every council record since the world began (2001):
             # a record's line is made now when it and every record it names have their ids
             # (it is then final), so its row need not be held until the folder is written
+            # on disk (a spill file), keyed by the record's id, so neither the record nor its
+            # child is held for it either (a table without ids keys by the record)
             st = council_full[rec.table]
+            key = rec.id or rec
             if kind == "D":
-                st.pop(rec, None)
+                st.pop(key, None)
             elif rec.id is not None and all(v.id is not None for v in row if type(v) is Rec):
-                st[rec] = council_enc.line(rec, row, ("I", council_enc.timestamp(day, secs)))
+                st[key] = spill.put(
+                    council_enc.line(rec, row, ("I", council_enc.timestamp(day, secs)))
+                )
             else:
-                st[rec] = (row, day, secs)
+                st[key] = (rec, row, day, secs)
             return
         if not write_council or day not in night_ord["council"]:
             return
@@ -260,7 +266,7 @@ def generate(
         if day in night_ord["council"]:
             if day == council_first:
                 folder = _council_full(
-                    date.fromordinal(day), council_full, enc["council"], contracts["council"]
+                    date.fromordinal(day), council_full, spill, enc["council"], contracts["council"]
                 )
             else:
                 folder = _council_delta(
@@ -270,6 +276,7 @@ def generate(
             if day == council_first:  # written (its lines are made from this as they go)
                 for st in council_full.values():
                     st.clear()
+                spill.close()
         for st in council_day.values():
             st.clear()
         if day in night_ord["hr"]:
@@ -317,18 +324,55 @@ def _trust_folder(night, state, encoder, contract):
     return Folder("trust", night, "full", files)
 
 
-def _council_full_lines(state, encoder):
-    for rec, entry in state.items():
-        if type(entry) is str:
-            yield entry
+class _LineSpill:
+    """Lines kept on disk until a folder is written: ``put`` appends one and gives back where
+    it is (one int); ``get`` reads it back. A temporary file beside the landing folder, gone
+    when closed."""
+
+    LENGTH_BITS = 24
+
+    def __init__(self, where: Path):
+        import tempfile
+
+        where.mkdir(parents=True, exist_ok=True)
+        self.fh = tempfile.TemporaryFile(dir=where, prefix="generator-spill-")
+        self.size = 0
+        self.view = None
+
+    def put(self, line: str) -> int:
+        data = line.encode("utf-8", "surrogateescape")
+        at = self.size
+        self.fh.write(data)
+        self.size += len(data)
+        return (at << self.LENGTH_BITS) | len(data)
+
+    def get(self, where: int) -> str:
+        if self.view is None:
+            import mmap
+
+            self.fh.flush()
+            self.view = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ)
+        at, n = where >> self.LENGTH_BITS, where & ((1 << self.LENGTH_BITS) - 1)
+        return self.view[at : at + n].decode("utf-8", "surrogateescape")
+
+    def close(self) -> None:
+        if self.view is not None:
+            self.view.close()
+        self.fh.close()
+
+
+def _council_full_lines(state, spill, encoder):
+    for entry in state.values():
+        if type(entry) is int:
+            yield spill.get(entry)
         else:  # it, or a record it names, had no id yet when it changed
-            row, day, secs = entry
+            rec, row, day, secs = entry
             yield encoder.line(rec, row, ("I", encoder.timestamp(day, secs)))
 
 
-def _council_full(night, state, encoder, contract):
+def _council_full(night, state, spill, encoder, contract):
     files = [
-        OutFile(table.file, name, table.header(), _council_full_lines(state[name], encoder))
+        OutFile(table.file, name, table.header(), _council_full_lines(state[name], spill, encoder))
         for name, table in contract.tables.items()
     ]
     return Folder("council", night, "full", files)
