@@ -198,6 +198,7 @@ def generate(
         world = World(opts.seed, opts.scale, want_truth=opts.truth is not None)
     council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     spill = _LineSpill(out.parent) if keep_full else None
+    trust_spill = _LineSpill(out.parent) if keep_trust else None
     council_day: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     write_council = bool(night_ord["council"])
     council_enc = enc["council"]
@@ -208,15 +209,18 @@ def generate(
         if rec.system == "trust":
             if not keep_trust:
                 return
+            # [record, row, line]: the line, once made, goes to a spill file and the record
+            # and row are let go until the record changes again (keyed by id, not record)
             st = trust_state[rec.table]
+            key = rec.id or rec
             if kind == "D":
-                st.pop(rec, None)
+                st.pop(key, None)
             else:
-                entry = st.get(rec)
+                entry = st.get(key)
                 if entry is None:
-                    st[rec] = [row, None]
+                    st[key] = [rec, row, None]
                 else:
-                    entry[0], entry[1] = row, None
+                    entry[0], entry[1], entry[2] = rec, row, None
             return
         if keep_full and day <= council_first:
             # the first full folder holds every council record since the world began (2001):
@@ -257,7 +261,7 @@ def generate(
             progress(date.fromordinal(day), day - first_day + 1, total_days)
         if day in night_ord["trust"]:
             folder = _trust_folder(
-                date.fromordinal(day), trust_state, enc["trust"], contracts["trust"]
+                date.fromordinal(day), trust_state, trust_spill, enc["trust"], contracts["trust"]
             )
             _write(folder, out, fault_map, summary, fault_records, opts.seed)
         if keep_trust and day >= last_trust:
@@ -299,7 +303,11 @@ def generate(
     default_stamp(out).write_text(json.dumps(stamp, sort_keys=True) + "\n", encoding="utf-8")
     if opts.truth is None and opts.save_world:
         trust_ok = keep_trust or world.done_through >= last_trust
+        if trust_ok and trust_spill is not None:  # the spill file goes with this run
+            _materialise(trust_state, trust_spill)
         checkpoint.save(out, stamp, world.done_through, world, trust_state if trust_ok else None)
+    if trust_spill is not None:
+        trust_spill.close()
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -308,20 +316,35 @@ def generate(
 # A folder's lines are made as they are written (generators), so a large folder - the trust's
 # snapshot, the council's first full folder - is never held whole in memory, twice over as
 # text and bytes; _write lists them only when a fault must damage the folder first.
-def _trust_lines(state, encoder):
-    for rec, entry in state.items():
-        if entry[1] is None:
+def _trust_lines(state, spill, encoder):
+    for entry in state.values():
+        ref = entry[2]
+        if ref is None:
             # the line is all a later snapshot needs while the record does not change
-            entry[1], entry[0] = encoder.line(rec, entry[0]), None
-        yield entry[1]
+            line = encoder.line(entry[0], entry[1])
+            entry[0] = entry[1] = None
+            entry[2] = spill.put(line)
+            yield line
+        elif type(ref) is int:
+            yield spill.get(ref)
+        else:  # kept in the saved world a run carried on from
+            yield ref
 
 
-def _trust_folder(night, state, encoder, contract):
+def _trust_folder(night, state, spill, encoder, contract):
     files = [
-        OutFile(table.file, name, table.header(), _trust_lines(state[name], encoder))
+        OutFile(table.file, name, table.header(), _trust_lines(state[name], spill, encoder))
         for name, table in contract.tables.items()
     ]
     return Folder("trust", night, "full", files)
+
+
+def _materialise(state: dict, spill) -> None:
+    """Lines on the spill file back into the state (for a saved world: the file is this run's)."""
+    for table in state.values():
+        for entry in table.values():
+            if type(entry[2]) is int:
+                entry[2] = spill.get(entry[2])
 
 
 class _LineSpill:
@@ -347,12 +370,14 @@ class _LineSpill:
         return (at << self.LENGTH_BITS) | len(data)
 
     def get(self, where: int) -> str:
-        if self.view is None:
+        at, n = where >> self.LENGTH_BITS, where & ((1 << self.LENGTH_BITS) - 1)
+        if self.view is None or len(self.view) < at + n:  # the file grew since it was mapped
             import mmap
 
+            if self.view is not None:
+                self.view.close()
             self.fh.flush()
             self.view = mmap.mmap(self.fh.fileno(), 0, access=mmap.ACCESS_READ)
-        at, n = where >> self.LENGTH_BITS, where & ((1 << self.LENGTH_BITS) - 1)
         return self.view[at : at + n].decode("utf-8", "surrogateescape")
 
     def close(self) -> None:
