@@ -8,7 +8,7 @@ transfer stitched into one episode, three looked-after children, one of them acr
 2022 transfer) then let the tests check:
 
 * the CIN census and the 903 pass the DfE validators (CIN: no errors; 903: no errors but the
-  documented source gaps: MOTHER, OC2 outcomes, placement postcode);
+  documented source gaps: MOTHER, OC2 outcomes);
 * counts reconcile with the mart (children in need, CP plans started, episodes, children
   looked after at 31 March) and the 903's episodes follow its rules (X1 between episodes of
   a period, a transfer starts neither an episode nor a period);
@@ -73,8 +73,15 @@ create table case_level.case_children (
     date_of_birth date, nhs_number text, upn text, postcode text, date_of_death date,
     source_person_ids text, has_identity_conflict boolean)
 """
+CASE_CLA_EPISODE_POSTCODES = """
+create table case_level.case_cla_episode_postcodes (
+    episode_key text primary key, placement_postcode text, home_postcode text)
+"""
+# real postcodes of public buildings in the LA (Oxfordshire, CSC_LA_ONS E10000025), so the
+# validator's ONS lookup finds the placement's LA and distance
+PLACEMENT_POST, HOME_POST = "OX1 1BX", "OX4 1YA"
 # 903 rules that fire because the sources do not hold the field (docs/returns.md)
-SOURCE_GAPS_903 = {"169", "179", "186", "191", "197B", "392a", "392b", "543", "393", "607", "1015"}
+SOURCE_GAPS_903 = {"186", "191", "197B", "543", "393", "607"}
 
 
 def _contract_columns() -> dict[str, list[tuple[str, str]]]:
@@ -91,7 +98,7 @@ def key(n: int) -> str:
 
 
 def _insert(conn, table: str, **values) -> None:
-    schema = "case_level" if table == "case_children" else "bi"
+    schema = "case_level" if table.startswith("case_") else "bi"
     cols = list(values)
     conn.execute(
         sql.SQL("insert into {}.{} ({}) values ({})").format(
@@ -165,6 +172,13 @@ def _episode(conn, k, ep, period, start, end, rne, ls, place, provider, rec=None
         reason_ceased_code=rec,
         is_technical_closure=rec == "TECH",
         source_system=system,
+    )
+    _insert(
+        conn,
+        "case_cla_episode_postcodes",
+        episode_key=ep,
+        placement_postcode=PLACEMENT_POST,
+        home_postcode=HOME_POST,
     )
 
 
@@ -531,6 +545,7 @@ def mart(make_database):
             )
             conn.execute(sql.SQL("create table bi.{} ({})").format(sql.Identifier(table), cols))
         conn.execute(CASE_CHILDREN)
+        conn.execute(CASE_CLA_EPISODE_POSTCODES)
         kids = fill(conn)
     return settings, kids
 
@@ -610,6 +625,10 @@ def test_903_passes_but_for_source_gaps_and_follows_the_rules(mart, built):
         ("01/06/2023", "S", "01/10/2024", "X1"),
         ("01/10/2024", "P", "", ""),
     ]
+    # the placement's and the home's full postcodes, from the case-level table (BI holds the
+    # district only): the validator finds the placement's LA and distance (169, 179, 392a/b,
+    # 1015 do not fire)
+    assert {(e[10], e[11]) for e in rows} == {(HOME_POST, PLACEMENT_POST)}
     # L3: the 2022 transfer is not a new episode nor a new period
     assert [(e[1], e[2], e[7]) for e in by_child["C000000000000013"]] == [("05/01/2021", "S", "")]
     # counts reconcile with the mart

@@ -24,7 +24,7 @@ Build a statutory return from the mart, validate it with the DfE's rules and wri
               an ad-hoc `csc-warehouse dbt build` writes analytics / case_level
 
 Exit 0: built, and the validator found no error other than the documented source gaps (fields
-no source holds: 903 MOTHER, OC2 outcomes, placement postcode; listed in the report) and, on
+no source holds: 903 MOTHER, OC2 outcomes, adoption decisions; listed in the report) and, on
 generated data, postcodes in the never-issued area ZX. Flags of the two 903 social worker
 rules whose code contradicts their message are re-checked and, when false, not counted. With
 --strict any validator error counts. Exit 1: validator errors (or, with --strict, any), or

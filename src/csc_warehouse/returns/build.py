@@ -13,10 +13,10 @@ crashed inside the package, timings, and ``ok``.
 
 ``ok`` is false when the validator found an error that is not a *known source gap*: a rule
 that fires because no source system holds the field the DfE asks for (903 MOTHER, the OC2
-outcomes, the full placement postcode the validator derives the placement's LA and distance
-from, the placed-for-adoption decisions). Those are listed apart (``known_gaps``, the report,
-docs/returns.md): the analyst completes them before submitting. ``clean`` is true when there
-is no error at all.
+outcomes, the placed-for-adoption decisions), nor, on generated data, one that fires on the
+generator's never-issued ZX postcodes (``SYNTHETIC_DATA``). Those are listed apart
+(``known_gaps``, ``synthetic_data``, the report, docs/returns.md): the analyst completes the
+gaps before submitting. ``clean`` is true when there is no error at all.
 
 The LA codes come from ``CSC_LA_CODE`` (three-digit, default 931) and ``CSC_LA_ONS`` (the ONS
 code the 903 validator wants, default E10000025).
@@ -40,11 +40,6 @@ RETURNS = ("cin-census", "ssda903", "annex-a", "csww")
 # Validator errors that fire only because no source system holds the field the rule checks.
 KNOWN_SOURCE_GAPS: dict[str, dict[str, str]] = {
     "903": {
-        "169": "PL_POST not held (BI keeps the district): the placement's LA is derived from it",
-        "179": "PL_POST not held: PL_LOCATION is derived from it",
-        "392a": "PL_POST not held: no placement distance",
-        "392b": "PL_POST not held",
-        "1015": "PL_POST not held: own provision placed in the LA cannot be checked",
         "393": "MOTHER (is the child a mother) not held",
         "607": "MOTHER not held",
         "165": "MOTHER not held (the rules to 2023-24 ask it of every girl looked after)",
@@ -66,7 +61,11 @@ KNOWN_SOURCE_GAPS: dict[str, dict[str, str]] = {
 SYNTHETIC_POSTCODE_AREA = "ZX"
 SYNTHETIC_DATA: dict[str, dict[str, str]] = {
     "903": {
-        "392c": "home postcodes in the never-issued area ZX (generated data): not in the ONS list"
+        "392c": "postcodes in the never-issued area ZX (generated data): not in the ONS list",
+        "169": "the placement's LA comes from the ONS lookup of PL_POST, which ZX postcodes fail",
+        "179": "PL_LOCATION comes from the ONS lookup of PL_POST, which ZX postcodes fail",
+        "392a": "the placement distance comes from the ONS lookup, which ZX postcodes fail",
+        "1015": "own provision in the LA is checked on the ONS lookup, which ZX postcodes fail",
     },
 }
 
@@ -154,8 +153,8 @@ def _summary(result, kind: str, synthetic: bool = False) -> dict:
 
 
 def _synthetic_postcodes(ret) -> bool:
-    """Every home postcode in the 903 is in the generator's never-issued area."""
-    posts = [e.home_post for c in ret.children for e in c.episodes if e.home_post]
+    """Every postcode in the 903 (home and placement) is in the generator's never-issued area."""
+    posts = [p for c in ret.children for e in c.episodes for p in (e.home_post, e.pl_post) if p]
     return bool(posts) and all(p.startswith(SYNTHETIC_POSTCODE_AREA) for p in posts)
 
 

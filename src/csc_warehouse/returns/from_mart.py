@@ -35,8 +35,8 @@ docs/returns.md, "Building the returns from the mart"):
   merged into the previous one (the transfer starts neither an episode nor a period of care).
   ``REASON_PLACE_CHANGE`` is not held: ``OTHER`` is written on an episode ending with a
   placement change (rule 225 asks for one). ``URN`` ``XXXXXXX`` (no Ofsted URN held),
-  ``PL_POST`` blank (BI holds the district only), ``HOME_POST`` the child's latest home
-  postcode. Social worker episodes from SW allocations (``fct_allocations``, a technical
+  ``PL_POST`` and ``HOME_POST`` the episode's full postcodes (``case_cla_episode_postcodes``:
+  BI holds the district only), the child's latest home postcode when the episode has none. Social worker episodes from SW allocations (``fct_allocations``, a technical
   transfer continues an allocation), with ``SW_REASON`` FCONTA (first), LEFTRL (the previous
   worker left), TSPROC (a change of team) or OTHERS.
 """
@@ -533,7 +533,9 @@ def ssda903(
     episodes = rows(
         conn,
         """
-        select e.* from {s}.fct_cla_episodes e
+        select e.*, p.placement_postcode, p.home_postcode as episode_home_postcode
+        from {s}.fct_cla_episodes e
+        left join {c}.case_cla_episode_postcodes p on p.episode_key = e.episode_key
         where e.child_key in (
             select child_key from {s}.fct_cla_episodes
             where start_date <= %(p_end)s and (end_date is null or end_date >= %(p_start)s)
@@ -545,6 +547,7 @@ def ssda903(
         """,
         params,
         s=schema,
+        c=case_schema,
     )
     child_keys = sorted({e["child_key"] for e in episodes})
     missing = rows(
@@ -633,8 +636,8 @@ def ssda903(
                     dec=dec,
                     rec=rec,
                     reason_place_change=change,
-                    home_post=c["postcode"],
-                    pl_post=None,
+                    home_post=e["episode_home_postcode"] or c["postcode"],
+                    pl_post=e["placement_postcode"],
                     urn=NO_URN,
                 )
             )
