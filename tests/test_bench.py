@@ -57,7 +57,9 @@ def test_bench_smoke_run(tmp_path, base_settings):
     assert ratio["full_refresh_s"] > 0 and ratio["ratio"] > 0
     loader = result["ratios"]["loader_vs_copy"]
     assert loader  # the trust's last snapshot (2022-04-05) is in the history
-    assert result["peak_memory_mib"]["python_self"] > 0
+    memory = result["peak_memory_mib"]
+    assert memory["ordinary_night"]["python"] > 0 and memory["ordinary_night"]["postgres_pss"] > 0
+    assert memory["generator"] > 0 and memory["backfill"]["python"] > 0
     # the returns an analyst builds from that mart are timed, with their validator verdict
     returns = result["returns"]
     assert set(returns) == {"cin-census", "ssda903", "annex-a", "csww"}
