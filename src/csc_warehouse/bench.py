@@ -188,90 +188,110 @@ def _folder_rows(folder: Path) -> int:
     return sum(int(f["rows"]) for f in manifest["files"])
 
 
-def loader_vs_copy(settings: Settings, folder: Path, system: str, night: date) -> dict:
-    """Time the loader, a plain COPY and pandas to_sql on the same CSV folder (the tables of
-    the loader and of the plain COPY created beforehand, untimed: a night's steady state)."""
+def loader_vs_copy(
+    settings: Settings, folder: Path, system: str, night: date, repeats: int = 3
+) -> dict:
+    """Time the loader, a plain COPY and pandas to_sql on the same CSV folder, ``repeats``
+    times each, taking the medians: one run of each on a shared 2-core machine varied by 50-70 %
+    (the loader 0.91 / 1.16 / 1.62 s in three scale-1 benches of 2026-12-07). Each run starts
+    from the steady state of any night but the first: the loader's ops and raw tables, and the
+    plain COPY's unindexed text tables, created (or emptied) beforehand, untimed."""
+    import statistics
+
     from csc_warehouse.contracts import load_contract
-    from csc_warehouse.load import loader
+    from csc_warehouse.load import ddl, loader
 
     contract = load_contract(system)
     rows = _folder_rows(folder)
-    # 1. the loader, into a scratch database of its own. Steady state, as on any night but
-    # the first: its ops and raw tables exist (created, untimed, by the loader's own role).
-    scratch = fresh_database(settings, settings.pg_database + "_ratio")
     landing = folder.parent.parent
-    from csc_warehouse.load import ddl
-
-    conn = loader.connect(scratch)
-    try:
-        ddl.ensure_ops(conn)
-        ddl.ensure_raw(conn, contract)
-    finally:
-        conn.close()
-    started = time.perf_counter()
-    loader.load_night(scratch, landing, system, night)
-    t_loader = time.perf_counter() - started
-
-    # 2. plain COPY of the same files into unindexed text tables (created untimed)
     fmt = contract.format
-    with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
-        conn.execute("create schema if not exists plain_copy")
-        for table in contract.tables.values():
-            cols = [c.db_name for c in table.columns_for("1")]
-            conn.execute(
-                sql.SQL("create unlogged table {} ({})").format(
-                    sql.Identifier("plain_copy", table.name),
-                    sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in cols),
+    times: dict[str, list[float]] = {"loader": [], "copy": [], "pandas": []}
+    scratch = settings
+    for _ in range(repeats):
+        # 1. the loader, into a scratch database of its own, made again for each run
+        scratch = fresh_database(settings, settings.pg_database + "_ratio")
+        conn = loader.connect(scratch)
+        try:
+            ddl.ensure_ops(conn)
+            ddl.ensure_raw(conn, contract)
+        finally:
+            conn.close()
+        started = time.perf_counter()
+        loader.load_night(scratch, landing, system, night)
+        times["loader"].append(time.perf_counter() - started)
+
+        # 2. plain COPY of the same files into unindexed text tables (created untimed)
+        with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
+            conn.execute("create schema if not exists plain_copy")
+            for table in contract.tables.values():
+                cols = [c.db_name for c in table.columns_for("1")]
+                conn.execute(
+                    sql.SQL("create unlogged table {} ({})").format(
+                        sql.Identifier("plain_copy", table.name),
+                        sql.SQL(", ").join(
+                            sql.SQL("{} text").format(sql.Identifier(c)) for c in cols
+                        ),
+                    )
                 )
-            )
-    started = time.perf_counter()
-    with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
+        started = time.perf_counter()
+        with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
+            for table in contract.tables.values():
+                ident = sql.Identifier("plain_copy", table.name)
+                copy_sql = sql.SQL(
+                    "copy {} from stdin with (format csv, header true, encoding 'UTF8')"
+                ).format(ident)
+                with (
+                    conn.cursor() as cur,
+                    cur.copy(copy_sql) as copy,
+                    open(folder / table.file, "rb") as fh,
+                ):
+                    head = fh.read(3)
+                    if head != b"\xef\xbb\xbf":
+                        copy.write(head)
+                    while chunk := fh.read(1 << 20):
+                        copy.write(chunk)
+        times["copy"].append(time.perf_counter() - started)
+
+        # 3. pandas read_csv + to_sql (the common hand-written alternative)
+        import pandas as pd
+        from sqlalchemy import create_engine
+
+        engine = create_engine(scratch.url(driver="postgresql+psycopg"))
+        started = time.perf_counter()
         for table in contract.tables.values():
-            ident = sql.Identifier("plain_copy", table.name)
-            copy_sql = sql.SQL(
-                "copy {} from stdin with (format csv, header true, encoding 'UTF8')"
-            ).format(ident)
-            with (
-                conn.cursor() as cur,
-                cur.copy(copy_sql) as copy,
-                open(folder / table.file, "rb") as fh,
-            ):
-                head = fh.read(3)
-                if head != b"\xef\xbb\xbf":
-                    copy.write(head)
-                while chunk := fh.read(1 << 20):
-                    copy.write(chunk)
-    t_copy = time.perf_counter() - started
-
-    # 3. pandas read_csv + to_sql (the common hand-written alternative)
-    import pandas as pd
-    from sqlalchemy import create_engine
-
-    engine = create_engine(scratch.url(driver="postgresql+psycopg"))
-    started = time.perf_counter()
-    for table in contract.tables.values():
-        frame = pd.read_csv(
-            folder / table.file, dtype=str, encoding=fmt.encoding or "utf-8", keep_default_na=False
-        )
-        frame.to_sql(
-            table.name, engine, schema="public", if_exists="replace", index=False, chunksize=10_000
-        )
-    t_pandas = time.perf_counter() - started
-    engine.dispose()
+            frame = pd.read_csv(
+                folder / table.file,
+                dtype=str,
+                encoding=fmt.encoding or "utf-8",
+                keep_default_na=False,
+            )
+            frame.to_sql(
+                table.name,
+                engine,
+                schema="public",
+                if_exists="replace",
+                index=False,
+                chunksize=10_000,
+            )
+        times["pandas"].append(time.perf_counter() - started)
+        engine.dispose()
     with psycopg.connect(settings.conninfo("postgres"), autocommit=True) as conn:
         conn.execute(
             sql.SQL("drop database if exists {} with (force)").format(
                 sql.Identifier(scratch.pg_database)
             )
         )
+    t_loader, t_copy, t_pandas = (statistics.median(times[k]) for k in ("loader", "copy", "pandas"))
     return {
         "folder": f"{system}/{night}",
         "rows": rows,
+        "repeats": repeats,
         "loader_s": round(t_loader, 2),
         "plain_copy_s": round(t_copy, 2),
         "pandas_to_sql_s": round(t_pandas, 2),
         "loader_over_copy": round(t_loader / t_copy, 2) if t_copy else None,
         "pandas_over_loader": round(t_pandas / t_loader, 2) if t_loader else None,
+        "runs_s": {k: [round(t, 2) for t in v] for k, v in times.items()},
     }
 
 
