@@ -225,9 +225,9 @@ def generate(
         if keep_full and day <= council_first:
             # the first full folder holds every council record since the world began (2001):
             # a record's line is made now when it and every record it names have their ids
-            # (it is then final), so its row need not be held until the folder is written
-            # on disk (a spill file), keyed by the record's id, so neither the record nor its
-            # child is held for it either (a table without ids keys by the record)
+            # (it is then final) and waits in a spill file, keyed by the record's id, so
+            # neither its row nor the record and its child are held until the folder is
+            # written (a table without ids keys by the record)
             st = council_full[rec.table]
             key = rec.id or rec
             if kind == "D":
