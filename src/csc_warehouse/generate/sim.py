@@ -274,10 +274,6 @@ class World:
         self.seq += 1
         heapq.heappush(self.heap, (day, secs, self.seq, rec, kind, row))
 
-    def _bump(self) -> int:
-        self.seq += 1
-        return self.seq
-
     def _assign_id(self, rec):
         key = (rec.system, rec.table)
         fmt = ID_FORMATS.get(key)
@@ -316,7 +312,7 @@ class World:
                         # records moved to the day it is met, their times kept, so a change
                         # made that day can come first. It waits for the insert, at the day's
                         # end (before, the insert overwrote it: contacts stayed undecided).
-                        heapq.heappush(heap, (day, LAST_SECOND, self._bump(), rec, kind, row))
+                        self.push(day, LAST_SECOND, rec, kind, row)
                         continue
                     on_change(day, secs, rec, kind, row)
                 elif kind == "V":  # a visit: its worker is the child's worker of the day

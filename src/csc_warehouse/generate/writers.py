@@ -152,45 +152,43 @@ def file_bytes(folder: Folder, f: OutFile, others: list[OutFile] | None = None) 
             hours=4, minutes=18, seconds=26
         )
         return workbook_bytes(sheets, when)
+    return b"".join(_text_chunks(fmt, f.header, f.lines))
+
+
+def _text_chunks(fmt, header: list[str], lines, chunk: int = 4096):
+    """A CSV or pipe file as bytes, a few thousand lines at a time: the BOM if the format has
+    one, the header, then the lines, each ended by the format's newline."""
     nl = fmt.newline
-    text = nl.join([fmt.delimiter.join(f.header)] + f.lines) + nl
-    data = text.encode("utf-8", "surrogateescape")
     if fmt.encoding == "utf-8-sig":
-        data = b"\xef\xbb\xbf" + data
-    return data
+        yield b"\xef\xbb\xbf"
+    yield (fmt.delimiter.join(header) + nl).encode("utf-8", "surrogateescape")
+    batch: list[str] = []
+    for line in lines:
+        batch.append(line)
+        if len(batch) == chunk:
+            yield (nl.join(batch) + nl).encode("utf-8", "surrogateescape")
+            batch = []
+    if batch:
+        yield (nl.join(batch) + nl).encode("utf-8", "surrogateescape")
 
 
-def stream_text_file(system: str, path, f: OutFile, chunk: int = 4096) -> tuple[int, int, str]:
-    """Write a CSV or pipe file line by line as it is made (the same bytes as
-    :func:`file_bytes`); (data rows, bytes, sha256)."""
-    fmt = load_contract(system).format
-    nl = fmt.newline
+def stream_text_file(system: str, path, f: OutFile) -> tuple[int, int, str]:
+    """Write a CSV or pipe file as its lines are made (the bytes of :func:`file_bytes`, never
+    held whole); (data rows, bytes, sha256)."""
     h = hashlib.sha256()
     rows = size = 0
-    with open(path, "wb") as fh:
 
-        def put(text: str) -> None:
-            nonlocal size
-            data = text.encode("utf-8", "surrogateescape")
+    def counted(lines):
+        nonlocal rows
+        for line in lines:
+            rows += 1
+            yield line
+
+    with open(path, "wb") as fh:
+        for data in _text_chunks(load_contract(system).format, f.header, counted(f.lines)):
             h.update(data)
             fh.write(data)
             size += len(data)
-
-        if fmt.encoding == "utf-8-sig":
-            h.update(b"\xef\xbb\xbf")
-            fh.write(b"\xef\xbb\xbf")
-            size += 3
-        put(fmt.delimiter.join(f.header) + nl)
-        batch: list[str] = []
-        for line in f.lines:
-            batch.append(line)
-            if len(batch) == chunk:
-                put(nl.join(batch) + nl)
-                rows += len(batch)
-                batch = []
-        if batch:
-            put(nl.join(batch) + nl)
-            rows += len(batch)
     return rows, size, h.hexdigest()
 
 

@@ -122,6 +122,13 @@ def _by_rule(r: ValidationResult, severity: str) -> list[tuple[str, str, int, li
     ]
 
 
+def _false_by_rule(r: ValidationResult) -> list[tuple[str, int, str]]:
+    """(rule, flags, why) for the flags re-checked and found false, by rule."""
+    counts = Counter(i.rule_code for i in r.false_positives)
+    why = {i.rule_code: i.note for i in reversed(r.false_positives)}  # the first one's note
+    return [(code, n, why[code]) for code, n in sorted(counts.items())]
+
+
 def summary_markdown(results: ValidationResult | Iterable[ValidationResult]) -> str:
     results = _results(results)
     out = ["# Statutory returns: validation report", ""]
@@ -156,9 +163,7 @@ def summary_markdown(results: ValidationResult | Iterable[ValidationResult]) -> 
                 "| rule | flags | why |",
                 "| --- | ---: | --- |",
             ]
-            fp = Counter(i.rule_code for i in r.false_positives)
-            for code, n in sorted(fp.items()):
-                why = next(i.note for i in r.false_positives if i.rule_code == code)
+            for code, n, why in _false_by_rule(r):
                 out.append(f"| {code} | {n} | {_md(why)} |")
         out += ["", "### Rules not run", ""]
         if not r.fails and not r.skipped:
@@ -240,9 +245,7 @@ def summary_html(results: ValidationResult | Iterable[ValidationResult]) -> str:
             parts.append("</table>")
         if r.false_positives:
             parts.append("<h3>Flags re-checked and found false (not counted)</h3><ul>")
-            fp = Counter(i.rule_code for i in r.false_positives)
-            for code, n in sorted(fp.items()):
-                why = next(i.note for i in r.false_positives if i.rule_code == code)
+            for code, n, why in _false_by_rule(r):
                 parts.append(f"<li>{e(code)}: {n} flag(s), {e(why)}</li>")
             parts.append("</ul>")
         parts.append("<h3>Rules not run</h3>")
