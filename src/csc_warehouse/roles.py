@@ -54,6 +54,11 @@ PIPELINE_SCHEMAS = [
     "analytics",
     DEV_CASE_SCHEMA,
 ]
+# Session settings per role (ALTER ROLE ... SET, applied by every `db start`, local and
+# docker alike). dbt's models are batch queries whose CTE estimates run into the millions, so
+# PostgreSQL JIT-compiles them: 1.5-2.5 s of compiling for int_person_matches at scale 1,
+# for queries that then run no faster (docs/benchmarks.md, 2026-12-07 afternoon).
+ROLE_SETTINGS = {TRANSFORMER: {"jit": "off"}}
 # the loader's bookkeeping in ops (csc_warehouse.load.ddl); the rest of ops is the admin's
 LOADER_OPS_TABLES = ["load_batches", "load_ledger", "quarantine", "current_batches"]
 # what dbt reads in ops: the ledger (latest snapshot, freshness) and the HMAC key
@@ -148,6 +153,13 @@ def _ensure_roles(settings: Settings) -> list[str]:
             if password:
                 conn.execute(
                     sql.SQL("alter role {} password {}").format(_ident(role), sql.Literal(password))
+                )
+        for role, role_settings in ROLE_SETTINGS.items():
+            for name, value in role_settings.items():
+                conn.execute(
+                    sql.SQL("alter role {} set {} = {}").format(
+                        _ident(role), sql.Identifier(name), sql.Literal(value)
+                    )
                 )
         # PUBLIC has no rights
         conn.execute(sql.SQL("revoke all on database {} from public").format(_ident(db)))
