@@ -97,3 +97,12 @@ def test_new_raw_tables_follow_the_rule(db):
     assert can_select(db, "csc_transformer", "raw_council.new_table")
     assert not can_select(db, "csc_bi_reader", "raw_council.new_table")
     assert not can_select(db, "csc_case_reader", "raw_council.new_table")
+
+
+def test_dbt_role_runs_without_jit(db):
+    """dbt's batch queries carry estimates in the millions, and JIT compiled them for seconds
+    to no gain; the transformer role has it off, the other roles keep the server's default."""
+    with psycopg.connect(db.conninfo(role="csc_transformer"), autocommit=True) as conn:
+        assert conn.execute("show jit").fetchone()[0] == "off"
+    with psycopg.connect(db.conninfo(role="csc_loader"), autocommit=True) as conn:
+        assert conn.execute("show jit").fetchone()[0] == "on"

@@ -43,9 +43,50 @@
             {%- set columns = adapter.get_columns_in_relation(published) | map(attribute='name')
                 | list -%}
             {%- if columns and columns == (node.columns.keys() | list) -%}
+                {#-
+                    The indexes and key constraints are built after the rows are in: one
+                    sorted build per index instead of an insert into each per row (at scale 1
+                    the three marts took 6 s to copy with their indexes in place).
+                -#}
                 {%- call statement('seed_' ~ node.alias) -%}
-                    create table {{ build }} (like {{ published }} including all);
+                    create table {{ build }} (like {{ published }} including all excluding indexes);
                     insert into {{ build }} select * from {{ published }};
+                    do $seed$
+                    declare
+                        item record;
+                        retargeted text;
+                    begin
+                        for item in
+                            select constraint_row.conname, pg_get_constraintdef(constraint_row.oid) as definition
+                            from pg_constraint as constraint_row
+                            where constraint_row.conrelid = '{{ published }}'::regclass
+                                and constraint_row.contype in ('p', 'u', 'x')
+                            order by constraint_row.conname
+                        loop
+                            execute format('alter table %s add constraint %I %s',
+                                '{{ build }}', item.conname, item.definition);
+                        end loop;
+                        for item in
+                            select pg_get_indexdef(index_row.indexrelid) as definition
+                            from pg_index as index_row
+                            where index_row.indrelid = '{{ published }}'::regclass
+                                and not exists (
+                                    select 1 from pg_constraint as constraint_row
+                                    where constraint_row.conindid = index_row.indexrelid
+                                )
+                            order by index_row.indexrelid
+                        loop
+                            retargeted := replace(item.definition,
+                                ' ON {{ published.schema }}.{{ published.identifier }} ',
+                                ' ON {{ build.schema }}.{{ build.identifier }} ');
+                            if retargeted = item.definition then
+                                raise exception 'seed_build_from_published: cannot move % to {{ build }}',
+                                    item.definition;
+                            end if;
+                            execute retargeted;
+                        end loop;
+                    end
+                    $seed$;
                     analyze {{ build }};
                 {%- endcall -%}
                 {%- do adapter.cache_added(build) -%}

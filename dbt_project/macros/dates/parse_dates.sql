@@ -96,6 +96,14 @@
     {%- endif -%}
     {%- set leap = "(" ~ y ~ ")::int % 4 = 0 and ((" ~ y ~ ")::int % 100 <> 0 or (" ~ y
         ~ ")::int % 400 = 0)" -%}
+    {%- if with_time -%}
+        {%- set time_ok = "substr(" ~ value ~ ", 12, 2) between '00' and '23' and substr("
+            ~ value ~ ", 15, 2) between '00' and '59' and substr(" ~ value
+            ~ ", 18, 2) between '00' and '59'" -%}
+        {%- set typed = "(" ~ iso ~ " || ' ' || substr(" ~ value ~ ", 12, 8))::timestamp" -%}
+    {%- else -%}
+        {%- set time_ok, typed = "true", "(" ~ iso ~ ")::date" -%}
+    {%- endif -%}
     case
         when
             {{ m }} between '01' and '12'
@@ -107,15 +115,8 @@
                     else '31'
                 end
             )
-            {%- if with_time %}
-            and substr({{ value }}, 12, 2) between '00' and '23'
-            and substr({{ value }}, 15, 2) between '00' and '59'
-            and substr({{ value }}, 18, 2) between '00' and '59'
-            {%- endif %}
-            then
-            {%- if with_time %} ({{ iso }} || ' ' || substr({{ value }}, 12, 8))::timestamp
-            {%- else %} ({{ iso }})::date
-            {%- endif %}
+            and {{ time_ok }}
+            then {{ typed }}
     end
 {%- endmacro -%}
 

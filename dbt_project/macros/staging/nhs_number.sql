@@ -44,11 +44,10 @@
         {%- do weighted.append(
             'substr(' ~ digits ~ ', ' ~ position ~ ', 1)::int * ' ~ (11 - position)) -%}
     {%- endfor -%}
+    {%- set not_ten_digits = "false" if known_ten_digits else digits ~ " !~ '^[0-9]{10}$'" -%}
     (
         case
-            {%- if not known_ten_digits %}
-            when {{ digits }} !~ '^[0-9]{10}$' then false
-            {%- endif %}
+            when {{ not_ten_digits }} then false
             when {{ digits }} = repeat(substr({{ digits }}, 1, 1), 10) then false
             else (11 - ({{ weighted | join(' + ') }}) % 11) % 11 = substr({{ digits }}, 10, 1)::int
         end
@@ -68,4 +67,3 @@
         end
     )
 {%- endmacro %}
-
