@@ -12,10 +12,12 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 pytestmark = pytest.mark.slow
+COPY_FLOOR = Path(__file__).resolve().parents[1] / "bench" / "copy_floor.py"
 
 
 def test_bench_smoke_run(tmp_path, base_settings):
@@ -67,3 +69,38 @@ def test_bench_smoke_run(tmp_path, base_settings):
     for name in ("cin-census", "ssda903"):
         # 2021-22: the validators hold no ruleset before 2022-23, and the bench says so
         assert "error" in returns[name] or "errors" in returns[name], returns[name]
+
+
+def test_copy_floor_measures_every_lineage_variant(tmp_path, base_settings):
+    """bench/copy_floor.py (the floor under any loader, docs/loading.md) runs on a small trust
+    snapshot and reports every variant against the plain COPY."""
+    env = {**os.environ, **base_settings.tool_env()}
+    landing = tmp_path / "landing"
+    subprocess.run(
+        [sys.executable, "-m", "csc_warehouse", "generate", "--out", str(landing), "--quiet"]
+        + ["--scale", "0.01", "--systems", "trust", "--start", "2022-04-05"]
+        + ["--end", "2022-04-05", "--no-save-world"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    res = subprocess.run(
+        [sys.executable, str(COPY_FLOOR), "--folder", str(landing / "trust" / "2022-04-05")]
+        + ["--reps", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0, res.stderr[-3000:]
+    result = json.loads(res.stdout)
+    assert result["rows"] > 1000
+    assert set(result["over_plain"]) == {
+        "plain",
+        "+batch",
+        "+batch+line",
+        "+lineage",
+        "+lineage+brin",
+    }
+    assert result["over_plain"]["plain"] == 1.0
+    assert all(seconds > 0 for seconds in result["median_s"].values())
