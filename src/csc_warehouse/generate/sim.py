@@ -892,17 +892,11 @@ class Life:
         if c.truth is not None:
             c.truth["referrals"].append(truth)
 
-        def ref_at(day, system=None):
-            # system: the record being written is that system's, so is its parent referral.
-            # On a transfer day both systems' referrals are open (the old one closes that day),
-            # and the first found was sometimes the other system's: a council LAC step whose
-            # PARENT_STEP_ID was a trust referral id (quarantined as not an integer; seen at
-            # scale 10, the council 2022-04-04 delta).
-            mine = [x for x in refs if x[1] == system] if system else refs
-            for rec, ref_system, s, e in mine or refs:
+        def ref_at(day):
+            for rec, system, s, e in refs:
                 if s <= day and (e is None or day <= e):
-                    return rec, ref_system
-            here = system or self.system_at("sc", day)[0]
+                    return rec, system
+            here = self.system_at("sc", day)[0]
             same = [x for x in refs if x[1] == here and x[2] <= day] or [
                 x for x in refs if x[1] == here
             ]
@@ -965,7 +959,7 @@ class Life:
             self.cp_plan(cp[0], min(cp[1], close), ref_at, cp_parent, n)
         for _kind, s, e in plan:
             for system, ss, ee, tech_end, _ in self.split("sc", s, min(e, close)):
-                ref, _ = ref_at(ss, system)
+                ref, _ = ref_at(ss)
                 if system == "trust":
                     prec = Rec("trust", "cin_plans", self.child)
 
@@ -1060,7 +1054,7 @@ class Life:
             latest_change = start + int((end - start) * rng.uniform(0.2, 0.8))
         recs = []
         for system, s, e, tech_end, tech_start in self.split("sc", start, end):
-            ref, _ = ref_at(s, system)
+            ref, _ = ref_at(s)
             if system == "trust":
                 rec = Rec("trust", "cp_plans", self.child)
 
@@ -1293,7 +1287,7 @@ class Life:
             }
             for system, ss, ee, tech_end, tech_start in self.split("sc", s, e):
                 rsn = "TECH" if tech_end else reason
-                ref, _ = ref_at(ss, system)
+                ref, _ = ref_at(ss)
                 if system == "trust":
                     rec = Rec("trust", "cla_episodes", self.child)
 
