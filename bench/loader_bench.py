@@ -38,6 +38,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from csc_warehouse.bench import create_plain_copy_tables
 from csc_warehouse.config import Settings, get_settings
 from csc_warehouse.contracts import load_contract
 
@@ -137,16 +138,7 @@ def run_loader(settings: Settings, landing: Path, conn) -> tuple[float, int]:
 
 
 def create_plain(conn) -> None:
-    contract = load_contract(SYSTEM)
-    conn.execute("CREATE SCHEMA IF NOT EXISTS plain_copy")
-    for table in contract.tables.values():
-        cols = [c.db_name for c in table.columns_for("1")]
-        conn.execute(
-            sql.SQL("CREATE TABLE IF NOT EXISTS {} ({})").format(
-                sql.Identifier("plain_copy", table.name),
-                sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in cols),
-            )
-        )
+    create_plain_copy_tables(conn, load_contract(SYSTEM))
 
 
 def reset_plain(conn) -> None:

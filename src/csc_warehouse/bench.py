@@ -188,6 +188,23 @@ def _folder_rows(folder: Path) -> int:
     return sum(int(f["rows"]) for f in manifest["files"])
 
 
+def create_plain_copy_tables(conn, contract, *, unlogged: bool = False) -> None:
+    """The plain-COPY baseline's tables (here and in bench/loader_bench.py): schema
+    ``plain_copy``, one unindexed table of text columns per contract table, its version-1
+    columns."""
+    conn.execute("create schema if not exists plain_copy")
+    kind = sql.SQL("create unlogged table" if unlogged else "create table")
+    for table in contract.tables.values():
+        cols = [c.db_name for c in table.columns_for("1")]
+        conn.execute(
+            sql.SQL("{} if not exists {} ({})").format(
+                kind,
+                sql.Identifier("plain_copy", table.name),
+                sql.SQL(", ").join(sql.SQL("{} text").format(sql.Identifier(c)) for c in cols),
+            )
+        )
+
+
 def loader_vs_copy(
     settings: Settings, folder: Path, system: str, night: date, repeats: int = 3
 ) -> dict:
@@ -222,17 +239,7 @@ def loader_vs_copy(
 
         # 2. plain COPY of the same files into unindexed text tables (created untimed)
         with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
-            conn.execute("create schema if not exists plain_copy")
-            for table in contract.tables.values():
-                cols = [c.db_name for c in table.columns_for("1")]
-                conn.execute(
-                    sql.SQL("create unlogged table {} ({})").format(
-                        sql.Identifier("plain_copy", table.name),
-                        sql.SQL(", ").join(
-                            sql.SQL("{} text").format(sql.Identifier(c)) for c in cols
-                        ),
-                    )
-                )
+            create_plain_copy_tables(conn, contract, unlogged=True)
         started = time.perf_counter()
         with psycopg.connect(scratch.conninfo(), autocommit=True) as conn:
             for table in contract.tables.values():

@@ -27,17 +27,28 @@
     (
         case
             when nullif(btrim(({{ col }})::text), '') is null then null
-            when ({{ col }})::text ~ '^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$'
-                then {{ nhs_number_check_digits("replace((" ~ col ~ ")::text, ' ', '')", true) }}
+            when {{ _nhs_delivered_shape(col) }}
+                then {{ nhs_number_check_digits(_nhs_delivered_digits(col), true) }}
             else {{ nhs_number_check_digits(nhs_number_digits(col)) }}
         end
     )
 {%- endmacro %}
 
 
-{#- The verdict on a digits expression (never NULL): 10 digits, not one digit ten times
-    (compared with a repeat: a back-reference regex costs several microseconds a value),
-    a valid mod-11 check digit. -#}
+{#- The shapes the sources deliver, and their digits (the value without its spaces). -#}
+{% macro _nhs_delivered_shape(col) -%}
+    ({{ col }})::text ~ '^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$'
+{%- endmacro %}
+
+
+{% macro _nhs_delivered_digits(col) -%}
+    replace(({{ col }})::text, ' ', '')
+{%- endmacro %}
+
+
+{#- The verdict on a digits expression (NULL only for NULL digits): 10 digits, not one
+    digit ten times (compared with a repeat: a back-reference regex costs several
+    microseconds a value), a valid mod-11 check digit. -#}
 {% macro nhs_number_check_digits(digits, known_ten_digits=false) -%}
     {%- set weighted = [] -%}
     {%- for position in range(1, 10) -%}
@@ -56,14 +67,14 @@
 
 
 {% macro nhs_number_clean(col) -%}
+    {#- a blank value fails the check and a NULL one gives NULL: no branch is taken -#}
+    {%- set delivered = _nhs_delivered_digits(col) -%}
     (
         case
-            when ({{ col }})::text ~ '^[0-9]{3} ?[0-9]{3} ?[0-9]{4}$'
-                then case
-                    when {{ nhs_number_check_digits("replace((" ~ col ~ ")::text, ' ', '')", true) }}
-                        then replace(({{ col }})::text, ' ', '')
-                end
-            when {{ nhs_number_is_valid(col) }} then {{ nhs_number_digits(col) }}
+            when {{ _nhs_delivered_shape(col) }}
+                then case when {{ nhs_number_check_digits(delivered, true) }} then {{ delivered }} end
+            when {{ nhs_number_check_digits(nhs_number_digits(col)) }}
+                then {{ nhs_number_digits(col) }}
         end
     )
 {%- endmacro %}

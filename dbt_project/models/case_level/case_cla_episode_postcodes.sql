@@ -16,8 +16,8 @@ final as (
 
     select
         episode_id::text as episode_key,
-        nullif(upper(btrim(placement_postcode)), '')::text as placement_postcode,
-        nullif(upper(btrim(home_postcode)), '')::text as home_postcode
+        {{ clean_code('placement_postcode') }} as placement_postcode,
+        {{ clean_code('home_postcode') }} as home_postcode
     from episodes
 
 )

@@ -36,8 +36,9 @@ docs/returns.md, "Building the returns from the mart"):
   ``REASON_PLACE_CHANGE`` is not held: ``OTHER`` is written on an episode ending with a
   placement change (rule 225 asks for one). ``URN`` ``XXXXXXX`` (no Ofsted URN held),
   ``PL_POST`` and ``HOME_POST`` the episode's full postcodes (``case_cla_episode_postcodes``:
-  BI holds the district only), the child's latest home postcode when the episode has none. Social worker episodes from SW allocations (``fct_allocations``, a technical
-  transfer continues an allocation), with ``SW_REASON`` FCONTA (first), LEFTRL (the previous
+  BI holds the district only), the child's latest home postcode when the episode has none.
+  Social worker episodes from SW allocations (``fct_allocations``, a technical transfer
+  continues an allocation), with ``SW_REASON`` FCONTA (first), LEFTRL (the previous
   worker left), TSPROC (a change of team) or OTHERS.
 """
 
