@@ -412,6 +412,24 @@ def fill(conn) -> dict[str, str]:
         latest_category_code="MUL",
         plan_sequence=2,
     )
+    # C's visits all fall before the 12 months (Annex A reads only the 12 months and each
+    # child's last visit of each type before them): the last CP visit, seen alone, is the one
+    # lists 7 and 6 report; a later OTHER visit counts for list 6 (seen) but not for list 7
+    for n, day, visit_type, alone in (
+        (1, date(2023, 11, 6), "CPV", False),
+        (2, date(2024, 3, 20), "CPV", True),
+        (3, date(2024, 3, 28), "OTHER", False),
+    ):
+        _insert(
+            conn,
+            "fct_visits",
+            visit_key=f"V3{n}",
+            child_key=c,
+            visit_date=day,
+            visit_type_code=visit_type,
+            is_seen_alone=alone,
+            source_system="trust",
+        )
     for n, d in enumerate((date(2024, 6, 3), date(2024, 12, 2))):
         _insert(
             conn,
@@ -678,7 +696,7 @@ def test_broken_child_is_reported_by_rule_and_pseudonymous_key(mart, tmp_path):
 def test_annex_a_opens_and_lists_match(mart, built):
     from openpyxl import load_workbook
 
-    settings, _ = mart
+    settings, kids = mart
     out, r = built
     wb = load_workbook(out / "a" / "annex_a.xlsx")
     assert len(wb.worksheets) == 11
@@ -717,6 +735,15 @@ def test_annex_a_opens_and_lists_match(mart, built):
         (date(2025, 2, 3), None, None),
     ]
     assert {row[8] for row in lists[2]} == {"Local authority early help"}
+    # C's plan (open all year): the last CP visit before the 12 months, seen alone; list 6's
+    # "seen" takes any visit type
+    columns7 = LISTS[6].columns
+    c7 = next(row for row in lists[7] if row[-1] == kids["stitched"])
+    visited = next(i for i, name in enumerate(columns7) if "Visit" in name or "visit" in name)
+    assert (c7[visited].date(), c7[visited + 1]) == (date(2024, 3, 20), "Yes"), columns7
+    c6 = next(row for row in lists[6] if row[-1] == kids["stitched"])
+    seen = next(i for i, name in enumerate(LISTS[5].columns) if "seen" in name.lower())
+    assert c6[seen].date() == date(2024, 3, 28), LISTS[5].columns
     # L1's episode the source ended on 31 March continues on 1 April: not ceased on the date
     l1 = next(row for row in lists[8] if row[0] == "C000000000000011")
     ceased = LISTS[7].columns.index("Date Ceased to be Looked After")
@@ -921,3 +948,30 @@ def test_903_one_day_social_worker_is_taken_over_by_the_next():
         SWEpisode(sw("w1"), date(2024, 2, 2), date(2024, 11, 21), "FCONTA"),
         SWEpisode(sw("w3"), date(2024, 11, 22), None, "TSPROC"),
     ]
+
+
+def test_annex_a_workbook_is_linear_and_keeps_its_formats():
+    """A workbook of 20,000 rows is written in seconds (the normal worksheet's ``max_row``
+    per appended row made it quadratic: 65 s for the 28,000 rows of scale 1), with dates
+    formatted as dates, bold headings and the column widths."""
+    import io
+    import time
+
+    from openpyxl import load_workbook
+
+    from csc_warehouse.returns.annex_a import annex_a_workbook
+
+    lists = {spec.number: [] for spec in LISTS}
+    width = len(LISTS[0].columns)
+    row = ["C1", "Male", "WBRI", date(2010, 1, 1), 15, date(2024, 5, 1), None, "key"]
+    lists[1] = [row[:width] for _ in range(20_000)]
+    started = time.perf_counter()
+    data = annex_a_workbook(lists, P_END)
+    assert time.perf_counter() - started < 20
+    ws = load_workbook(io.BytesIO(data))["List 1"]
+    assert ws.max_row == 3 + 20_000
+    assert ws["A1"].font.b and ws["A3"].font.b and not ws["A4"].font.b
+    assert ws["D4"].number_format == "dd/mm/yyyy" and ws["D4"].value.date() == date(2010, 1, 1)
+    assert ws["F20003"].number_format == "dd/mm/yyyy"
+    assert ws.column_dimensions["A"].width == max(12, len(LISTS[0].columns[0]) + 2)
+    assert annex_a_workbook(lists, P_END) == data  # deterministic
