@@ -8,8 +8,19 @@
     One `distinct on (key)` pass (a sort or an index scan on the key, which the loader
     indexes for council tables); no self-join. Renders a select over the raw columns
     (change_type and last_modified included) for the model to rename.
+
+    table_name (the contract table): read only rows of loaded deliveries (a superseded
+    delivery's rows are not the source's any more). incremental_key: in an incremental run
+    of the model, only the keys tonight's changes touched (council_increments.sql).
 -#}
-{% macro collapse_council_deltas(source_relation, key_columns) -%}
+{% macro collapse_council_deltas(
+    source_relation, key_columns, table_name=none, incremental_key=none
+) -%}
+    {%- set council_delta_where = '' -%}
+    {%- if table_name -%}
+        {%- set council_delta_where = 'where '
+            ~ council_delta_rows('delta_row', table_name, incremental_key) -%}
+    {%- endif -%}
     {%- if key_columns is string -%}{%- set key_columns = [key_columns] -%}{%- endif -%}
     {%- set newest_first = key_columns + [
         last_modified_sort_key('delta_row.last_modified') ~ ' desc nulls last',
@@ -21,6 +32,7 @@
     from (
         select distinct on ({{ key_columns | join(', ') }}) delta_row.*
         from {{ source_relation }} as delta_row
+        {{ council_delta_where }}
         order by {{ newest_first | join(', ') }}
     ) as latest_row
     where latest_row.change_type is distinct from 'D'

@@ -5,6 +5,9 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         indexes=[{'columns': ['date_day']}, {'columns': ['post_key', 'date_day'], 'unique': true}],
+        pre_hook=[
+            "{% if is_incremental() %}delete from {{ this }} as built where built.date_day > {{ mart_as_at_date() }}{% endif %}",
+        ],
     )
 }}
 {#-
@@ -14,7 +17,8 @@
 
     Incremental: HR is a full snapshot and can change the past (a leaving date entered late),
     so each run rebuilds the last var('post_days_lookback_days', 62) days before the newest
-    day already built, and everything after it. A full refresh gives the same rows unless
+    day already built, and everything after it. A pre-hook first drops the days after the
+    as-at date (a rerun of an earlier night starts from a mart published for a later one). A full refresh gives the same rows unless
     HR changed something older than the look-back window (run --full-refresh after an HR
     correction; the weekly full refresh catches the rest).
 -#}

@@ -4,7 +4,8 @@ source as (
 
     {{ collapse_council_deltas(
         source('council', 'disabilities'),
-        ['person_id', 'disability_code', 'start_date']
+        ['person_id', 'disability_code', 'start_date'],
+        table_name='disabilities'
     ) }}
 
 ),

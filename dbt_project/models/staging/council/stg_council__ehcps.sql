@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['ehcp_id'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('ehcp', 'ehcp_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
+{#- Incremental: the keys tonight's deltas touched (macros/staging/council_increments.sql) -#}
 with
 
 source as (
 
-    {{ collapse_council_deltas(source('council', 'ehcp'), ['ehcp_id']) }}
+    {{ collapse_council_deltas(
+        source('council', 'ehcp'), ['ehcp_id'], table_name='ehcp', incremental_key='ehcp_id'
+    ) }}
 
 ),
 

@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['carer_id'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('foster_carers', 'carer_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
+{#- Incremental: the keys tonight's deltas touched (macros/staging/council_increments.sql) -#}
 with
 
 source as (
 
-    {{ collapse_council_deltas(source('council', 'foster_carers'), ['carer_id']) }}
+    {{ collapse_council_deltas(
+        source('council', 'foster_carers'), ['carer_id'], table_name='foster_carers', incremental_key='carer_id'
+    ) }}
 
 ),
 

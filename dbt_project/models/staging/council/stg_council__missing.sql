@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['missing_id'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('missing', 'missing_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
+{#- Incremental: the keys tonight's deltas touched (macros/staging/council_increments.sql) -#}
 with
 
 source as (
 
-    {{ collapse_council_deltas(source('council', 'missing'), ['missing_id']) }}
+    {{ collapse_council_deltas(
+        source('council', 'missing'), ['missing_id'], table_name='missing', incremental_key='missing_id'
+    ) }}
 
 ),
 

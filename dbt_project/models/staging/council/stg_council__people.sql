@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['person_id'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('people', 'person_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
+{#- Incremental: the keys tonight's deltas touched (macros/staging/council_increments.sql) -#}
 with
 
 source as (
 
-    {{ collapse_council_deltas(source('council', 'people'), ['person_id']) }}
+    {{ collapse_council_deltas(
+        source('council', 'people'), ['person_id'], table_name='people', incremental_key='person_id'
+    ) }}
 
 ),
 

@@ -1,8 +1,21 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['step_id'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('workflow_steps', 'step_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
+{#- Incremental: the keys tonight's deltas touched (macros/staging/council_increments.sql) -#}
 with
 
 source as (
 
-    {{ collapse_council_deltas(source('council', 'workflow_steps'), ['step_id']) }}
+    {{ collapse_council_deltas(
+        source('council', 'workflow_steps'), ['step_id'], table_name='workflow_steps', incremental_key='step_id'
+    ) }}
 
 ),
 

@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['carer_id', 'version_number'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('foster_carers', 'carer_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
 {#-
     Every version of every council foster carer record as delivered night by night (checks
     renewed, reviews held, deregistration), typed like stg_council__foster_carers without the
@@ -8,7 +18,9 @@ with
 
 versions as (
 
-    {{ council_delta_versions(source('council', 'foster_carers'), ['carer_id']) }}
+    {{ council_delta_versions(
+        source('council', 'foster_carers'), ['carer_id'], table_name='foster_carers', incremental_key='carer_id'
+    ) }}
 
 ),
 

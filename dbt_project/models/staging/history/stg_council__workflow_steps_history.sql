@@ -1,3 +1,13 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        indexes=[{'columns': ['step_id', 'version_number'], 'unique': true}],
+        pre_hook="{{ council_delta_prepare('workflow_steps', 'step_id') }}",
+        post_hook="{{ council_delta_record() }}",
+    )
+}}
 {#-
     Every version of every council workflow step as delivered night by night (I, U and D
     rows of the deltas), typed like stg_council__workflow_steps. Ask "as known on D" with
@@ -8,7 +18,9 @@ with
 
 versions as (
 
-    {{ council_delta_versions(source('council', 'workflow_steps'), ['step_id']) }}
+    {{ council_delta_versions(
+        source('council', 'workflow_steps'), ['step_id'], table_name='workflow_steps', incremental_key='step_id'
+    ) }}
 
 ),
 
