@@ -1,0 +1,115 @@
+{{
+    config(
+        materialized='incremental',
+        unique_key='post_number',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} as kept where not exists (select 1 from {{ ref('stg_hr__posts') }} as p where p.post_number = kept.post_number){% endif %}",
+        ],
+    )
+}}
+{#-
+    One row per HR post: a fingerprint of everything fct_post_days reads about the post, and
+    when a build last saw it change (changed_at: the start of that dbt run).
+
+    HR delivers a full snapshot, and a snapshot can change the past: a leaving date entered
+    late, a post moved to another team (fct_post_days carries the post's current team on
+    every day). fct_post_days therefore rebuilds, on an ordinary night, every day of the
+    posts whose inputs changed since the mart BI has was published, and only the new days
+    of the others: rows of a post whose inputs did not change cannot have changed, because
+    the fact reads nothing else about a post (the calendar is fixed).
+
+    The fingerprint covers the post's row (team, establishment dates, flags, FTE) and the
+    staff rows that hold it (employee, FTE, agency, start and leaving dates): exactly what
+    fct_post_days reads. As int_child_month_end_inputs: changed_at keeps its old value while
+    the fingerprint is the same; a full refresh stamps every post (the next incremental
+    fact run then rebuilds every post: correct, only slower).
+-#}
+with
+
+posts as (
+
+    select * from {{ ref('stg_hr__posts') }}
+
+),
+
+staff as (
+
+    select * from {{ ref('stg_hr__staff') }}
+    where post_number is not null and start_date is not null
+
+),
+
+fingerprints as (
+
+    select
+        posts.post_number,
+        md5(
+            row(
+                posts.team_code,
+                posts.established_from,
+                posts.established_to,
+                posts.is_social_worker_post,
+                posts.is_case_holding,
+                posts.fte
+            )::text
+            || '|'
+            || coalesce(
+                string_agg(
+                    row(
+                        staff.employee_number,
+                        staff.fte,
+                        staff.is_agency,
+                        staff.start_date,
+                        staff.leaving_date
+                    )::text,
+                    '|'
+                    order by
+                        row(
+                            staff.employee_number,
+                            staff.fte,
+                            staff.is_agency,
+                            staff.start_date,
+                            staff.leaving_date
+                        )::text
+                ),
+                ''
+            )
+        ) as inputs_hash
+    from posts
+    left join staff on posts.post_number = staff.post_number
+    group by
+        posts.post_number,
+        posts.team_code,
+        posts.established_from,
+        posts.established_to,
+        posts.is_social_worker_post,
+        posts.is_case_holding,
+        posts.fte
+
+),
+
+final as (
+
+    select
+        fingerprints.post_number::text as post_number,
+        fingerprints.inputs_hash::text as inputs_hash,
+        {% if is_incremental() %}
+            (
+                case
+                    when previous.inputs_hash = fingerprints.inputs_hash then previous.changed_at
+                    else '{{ run_started_at }}'::timestamptz
+                end
+            )::timestamptz as changed_at
+        {% else %}
+            '{{ run_started_at }}'::timestamptz as changed_at
+        {% endif %}
+    from fingerprints
+    {% if is_incremental() %}
+        left join {{ this }} as previous on fingerprints.post_number = previous.post_number
+    {% endif %}
+
+)
+
+select * from final
