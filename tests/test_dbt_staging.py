@@ -331,7 +331,7 @@ def test_ledger_decides_the_snapshot_and_freshness(built, tmp_path):
         conn.execute(
             "create table ops.load_ledger (batch_id bigint, system text, extract_date date, "
             "file_name text, table_name text, status text, "
-            "recorded_at timestamptz not null default now())"
+            "rows_raw bigint not null default 0, recorded_at timestamptz not null default now())"
         )
         conn.execute(
             "insert into ops.load_ledger (batch_id, system, extract_date, table_name, status) "

@@ -11,7 +11,7 @@
 
     table_name (the contract table): read only rows of loaded deliveries (a superseded
     delivery's rows are not the source's any more). incremental_key: in an incremental run
-    of the model, only the keys tonight's changes touched (council_increments.sql).
+    of the model, only the keys tonight's changes touched (source_increments.sql).
 -#}
 {% macro collapse_council_deltas(
     source_relation, key_columns, table_name=none, incremental_key=none

@@ -56,7 +56,10 @@
     version or at the first snapshot the key is missing from. Of two deliveries of one night
     the newer batch counts. compare_columns: the delivered columns whose change makes a version.
 -#}
-{% macro snapshot_versions(source_relation, key_columns, compare_columns) -%}
+{#- only_when_changed: as latest_snapshot's, with snapshot_prepare(..., every_batch=true) -#}
+{% macro snapshot_versions(
+    source_relation, key_columns, compare_columns, only_when_changed=false
+) -%}
     {%- if key_columns is string -%}{%- set key_columns = [key_columns] -%}{%- endif -%}
     {%- set keys = key_columns | join(', ') -%}
     with
@@ -66,6 +69,7 @@
             batch_row._extract_date,
             batch_row._batch_id
         from {{ source_relation }} as batch_row
+        where {{ snapshot_changed() if only_when_changed else 'true' }}
         order by batch_row._extract_date, batch_row._batch_id desc
     ),
 

@@ -20,7 +20,12 @@
     the ledger path and must give `source('ops', 'load_ledger')` as a `format: sql` fixture
     (it needs no table in the database to exist).
 -#}
-{% macro latest_snapshot(source_relation, system, table_name) -%}
+{#-
+    only_when_changed: the model is incremental with snapshot_prepare as its pre-hook; an
+    incremental run then reads the snapshot only if it changed since the model last took it
+    in (macros/staging/source_increments.sql), and selects nothing otherwise.
+-#}
+{% macro latest_snapshot(source_relation, system, table_name, only_when_changed=false) -%}
     {#- source() always runs, so the ops source is a parent of every snapshot model -#}
     {%- set ledger = source('ops', 'load_ledger') -%}
     {%- if not execute -%}
@@ -53,5 +58,7 @@
     {%- endif -%}
     select snapshot_row.*
     from {{ source_relation }} as snapshot_row
-    where (snapshot_row._extract_date, snapshot_row._batch_id) = ({{ newest_batch }})
+    where
+        (snapshot_row._extract_date, snapshot_row._batch_id) = ({{ newest_batch }})
+        and {{ snapshot_changed() if only_when_changed else 'true' }}
 {%- endmacro %}

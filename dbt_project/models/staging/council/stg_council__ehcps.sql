@@ -5,10 +5,10 @@
         on_schema_change='fail',
         indexes=[{'columns': ['ehcp_id'], 'unique': true}],
         pre_hook="{{ council_delta_prepare('ehcp', 'ehcp_id') }}",
-        post_hook="{{ council_delta_record() }}",
+        post_hook="{{ source_batches_record() }}",
     )
 }}
-{#- Incremental: the keys tonight's deltas touched (macros/staging/council_increments.sql) -#}
+{#- Incremental: the keys tonight's deltas touched (macros/staging/source_increments.sql) -#}
 with
 
 source as (

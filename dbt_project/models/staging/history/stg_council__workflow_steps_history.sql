@@ -5,7 +5,7 @@
         on_schema_change='fail',
         indexes=[{'columns': ['step_id', 'version_number'], 'unique': true}],
         pre_hook="{{ council_delta_prepare('workflow_steps', 'step_id') }}",
-        post_hook="{{ council_delta_record() }}",
+        post_hook="{{ source_batches_record() }}",
     )
 }}
 {#-

@@ -1,3 +1,12 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ snapshot_prepare('trust', 'cp_plans', every_batch=true) }}",
+        post_hook="{{ source_batches_record() }}",
+    )
+}}
 {#-
     Every version of every trust CP plan across the trust's nightly snapshots (2016-04-01 to
     2022-04-05): a new version when a plan first appears, when a delivered value changes, or
@@ -13,7 +22,8 @@ versions as (
         source('trust', 'cp_plans'),
         ['cp_plan_id'],
         ['referral_id', 'person_id', 'start_date', 'end_date', 'initial_category',
-         'latest_category', 'end_reason']
+         'latest_category', 'end_reason'],
+        only_when_changed=true
     ) }}
 
 ),

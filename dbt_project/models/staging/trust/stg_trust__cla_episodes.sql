@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ snapshot_prepare('trust', 'cla_episodes') }}",
+        post_hook="{{ source_batches_record() }}",
+    )
+}}
+{#- Incremental: read again only if the snapshot changed (macros/staging/source_increments.sql) -#}
 with
 
 source as (
 
-    {{ latest_snapshot(source('trust', 'cla_episodes'), 'trust', 'cla_episodes') }}
+    {{ latest_snapshot(
+        source('trust', 'cla_episodes'), 'trust', 'cla_episodes', only_when_changed=true
+    ) }}
 
 ),
 

@@ -1,8 +1,20 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+        pre_hook="{{ snapshot_prepare('trust', 'persons') }}",
+        post_hook="{{ source_batches_record() }}",
+    )
+}}
+{#- Incremental: read again only if the snapshot changed (macros/staging/source_increments.sql) -#}
 with
 
 source as (
 
-    {{ latest_snapshot(source('trust', 'persons'), 'trust', 'persons') }}
+    {{ latest_snapshot(
+        source('trust', 'persons'), 'trust', 'persons', only_when_changed=true
+    ) }}
 
 ),
 

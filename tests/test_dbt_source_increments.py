@@ -1,4 +1,7 @@
-"""Council staging, incrementally: a night recomputes only the keys its deltas touched.
+"""Staging, incrementally: a night reads only what its deliveries changed.
+
+Council deltas (test_council_staging_follows_the_night): a night recomputes only the keys
+its deltas touched.
 
 A fresh warehouse (the loader's raw and ops tables, dbt as ``csc_transformer``) gets council
 deltas night by night, written as the loader writes them (raw rows plus their
@@ -16,6 +19,11 @@ incremental council models must give, by hand:
 
 Rows of keys a night did not touch are not rewritten (their ``ctid`` stays), and at the end
 a ``--full-refresh`` gives exactly the same tables.
+
+Trust and hr snapshots (test_snapshot_staging_reads_again_only_what_changed): a model of the
+newest snapshot, and a history of every snapshot, are left as they are on a night their
+input did not change (the trust's snapshots stopped in 2022), and read again after a new
+snapshot, a correction and a replay.
 """
 
 from __future__ import annotations
@@ -61,46 +69,45 @@ def _step(sid: str, completed: str | None, change: str, modified: str) -> dict:
     }
 
 
-class Council:
-    """Writes council deliveries as the loader does (raw rows, batch and ledger rows)."""
+class Deliveries:
+    """Writes a system's deliveries as the loader does (raw rows, batch and ledger rows)."""
 
-    def __init__(self, settings) -> None:
-        self.settings = settings
+    def __init__(self, settings, system: str = "council", tables=("people", "workflow_steps")):
+        self.settings, self.system, self.tables = settings, system, tables
 
     def deliver(self, night: str, delivery: int, tables: dict[str, list[dict]]) -> int:
         with psycopg.connect(self.settings.conninfo(), autocommit=True) as conn:
             batch = conn.execute(
                 "insert into ops.load_batches (system, extract_date, delivery, status, "
                 "manifest_sha256, folder, is_current, is_correction) "
-                "values ('council', %s, %s, 'loaded', 'x', %s, true, %s) returning batch_id",
-                (night, delivery, f"council/{night}", delivery > 1),
+                "values (%s, %s, %s, 'loaded', 'x', %s, true, %s) returning batch_id",
+                (self.system, night, delivery, f"{self.system}/{night}", delivery > 1),
             ).fetchone()[0]
-            for table in ("people", "workflow_steps"):
+            for table in self.tables:
                 rows = tables.get(table, [])
-                self._raw(conn, table, batch, night, rows, first_line=2)
+                self._raw(conn, self.system, table, batch, night, rows, first_line=2)
                 conn.execute(
                     "insert into ops.load_ledger (batch_id, system, extract_date, file_name, "
-                    "table_name, status, rows_raw) values (%s, 'council', %s, %s, %s, "
-                    "'loaded', %s)",
-                    (batch, night, f"{table}.txt", table, len(rows)),
+                    "table_name, status, rows_raw) values (%s, %s, %s, %s, %s, 'loaded', %s)",
+                    (batch, self.system, night, f"{table}.txt", table, len(rows)),
                 )
             if delivery > 1:  # a correction supersedes the earlier delivery of the night
                 conn.execute(
                     "update ops.load_batches set status = 'superseded', superseded_by = %s, "
-                    "is_current = false where system = 'council' and extract_date = %s "
+                    "is_current = false where system = %s and extract_date = %s "
                     "and batch_id <> %s",
-                    (batch, night, batch),
+                    (batch, self.system, night, batch),
                 )
                 conn.execute(
-                    "update ops.load_ledger set status = 'superseded' where system = 'council' "
+                    "update ops.load_ledger set status = 'superseded' where system = %s "
                     "and extract_date = %s and batch_id <> %s",
-                    (night, batch),
+                    (self.system, night, batch),
                 )
         return batch
 
     def replay(self, batch: int, night: str, table: str, row: dict, line: int) -> None:
         with psycopg.connect(self.settings.conninfo(), autocommit=True) as conn:
-            self._raw(conn, table, batch, night, [row], first_line=line)
+            self._raw(conn, self.system, table, batch, night, [row], first_line=line)
             conn.execute(
                 "update ops.load_ledger set rows_raw = rows_raw + 1, status = 'replayed' "
                 "where batch_id = %s and table_name = %s",
@@ -108,13 +115,13 @@ class Council:
             )
 
     @staticmethod
-    def _raw(conn, table, batch, night, rows, first_line) -> None:
+    def _raw(conn, system, table, batch, night, rows, first_line) -> None:
         for line, row in enumerate(rows, start=first_line):
             cols = [*row, "_batch_id", "_extract_date", "_source_file", "_line_number"]
             values = [*row.values(), batch, date.fromisoformat(night), f"{table}.txt", line]
             conn.execute(
                 psycopg.sql.SQL("insert into {} ({}) values ({})").format(
-                    psycopg.sql.Identifier("raw_council", table),
+                    psycopg.sql.Identifier(f"raw_{system}", table),
                     psycopg.sql.SQL(", ").join(map(psycopg.sql.Identifier, cols)),
                     psycopg.sql.SQL(", ").join(psycopg.sql.Placeholder() * len(cols)),
                 ),
@@ -122,9 +129,9 @@ class Council:
             )
 
 
-def _build(settings, tmp_path, *extra: str) -> None:
+def _build(settings, tmp_path, *extra: str, models=MODELS) -> None:
     res = run_dbt(
-        ["run", "--select", *MODELS, *extra, "--target-path", str(tmp_path / "target"),
+        ["run", "--select", *models, *extra, "--target-path", str(tmp_path / "target"),
          "--log-path", str(tmp_path / "logs")],
         settings,
         capture=True,
@@ -164,7 +171,7 @@ def _state(settings) -> dict[str, dict]:
 
 def test_council_staging_follows_the_night(empty_warehouse, tmp_path):
     settings = empty_warehouse
-    council = Council(settings)
+    council = Deliveries(settings)
 
     council.deliver("2015-04-01", 1, {
         "people": [_person("101", "Khan", "I", "2015-03-01T09:00:00"),
@@ -244,3 +251,89 @@ def test_council_staging_follows_the_night(empty_warehouse, tmp_path):
     # and a full rebuild gives exactly the same tables
     _build(settings, tmp_path, "--full-refresh")
     assert _state(settings)["tables"] == five["tables"]
+
+
+def _trust_person(pid: str, surname: str) -> dict:
+    return {"person_id": pid, "surname": surname, "dob": "01/02/2010", "gender": "1"}
+
+
+def _trust_plan(pid: str, end: str | None) -> dict:
+    return {
+        "cp_plan_id": "C1",
+        "referral_id": "R1",
+        "person_id": "T1",
+        "start_date": "01/06/2021",
+        "end_date": end,
+        "initial_category": "NEG",
+    }
+
+
+SNAPSHOT_MODELS = ["stg_trust__persons", "stg_trust__cp_plans_history"]
+
+
+def _snapshot_state(settings) -> dict:
+    with psycopg.connect(settings.conninfo()) as conn:
+        persons = {
+            r[0]: (r[1], r[2])
+            for r in conn.execute(
+                "select person_id, surname, ctid::text from staging.stg_trust__persons"
+            )
+        }
+        history = conn.execute(
+            "select cp_plan_id, version_number, valid_from, valid_to, ctid::text "
+            "from staging.stg_trust__cp_plans_history order by 1, 2"
+        ).fetchall()
+        tables = {
+            model: conn.execute(
+                psycopg.sql.SQL("select r::text from staging.{} as r order by 1").format(
+                    psycopg.sql.Identifier(model)
+                )
+            ).fetchall()
+            for model in SNAPSHOT_MODELS
+        }
+    return {"persons": persons, "history": history, "tables": tables}
+
+
+def test_snapshot_staging_reads_again_only_what_changed(empty_warehouse, tmp_path):
+    settings = empty_warehouse
+    trust = Deliveries(settings, "trust", ("persons", "cp_plans"))
+
+    trust.deliver("2022-04-04", 1, {
+        "persons": [_trust_person("T1", "Smith"), _trust_person("T2", "Jones")],
+        "cp_plans": [_trust_plan("T1", None)],
+    })  # fmt: skip
+    _build(settings, tmp_path, models=SNAPSHOT_MODELS)
+    one = _snapshot_state(settings)
+    assert {k: v[0] for k, v in one["persons"].items()} == {"T1": "Smith", "T2": "Jones"}
+
+    # no trust delivery tonight: nothing is read again or rewritten
+    _build(settings, tmp_path, models=SNAPSHOT_MODELS)
+    assert _snapshot_state(settings) == one
+
+    trust.deliver("2022-04-05", 1, {"persons": [_trust_person("T1", "Smith-Ray")],
+                                    "cp_plans": [_trust_plan("T1", "05/04/2022")]})  # fmt: skip
+    _build(settings, tmp_path, models=SNAPSHOT_MODELS)
+    two = _snapshot_state(settings)
+    assert {k: v[0] for k, v in two["persons"].items()} == {"T1": "Smith-Ray"}
+    assert [h[1:4] for h in two["history"]] == [
+        (1, date(2022, 4, 4), date(2022, 4, 5)),
+        (2, date(2022, 4, 5), None),
+    ]
+
+    # the night re-delivered (a correction), then a quarantined row replayed into it
+    correction = trust.deliver("2022-04-05", 2, {
+        "persons": [_trust_person("T1", "Smith-Ray"), _trust_person("T3", "Taylor")],
+        "cp_plans": [_trust_plan("T1", None)],
+    })  # fmt: skip
+    _build(settings, tmp_path, models=SNAPSHOT_MODELS)
+    three = _snapshot_state(settings)
+    assert sorted(three["persons"]) == ["T1", "T3"]
+    assert [h[1:4] for h in three["history"]] == [(1, date(2022, 4, 4), None)]
+    trust.replay(correction, "2022-04-05", "persons", _trust_person("T4", "Late"), line=9)
+    _build(settings, tmp_path, models=SNAPSHOT_MODELS)
+    four = _snapshot_state(settings)
+    assert sorted(four["persons"]) == ["T1", "T3", "T4"]
+    assert four["history"] == three["history"]  # cp_plans did not change: not rewritten
+
+    _build(settings, tmp_path, "--full-refresh", models=SNAPSHOT_MODELS)
+    assert _snapshot_state(settings)["tables"] == four["tables"]
