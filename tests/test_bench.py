@@ -57,6 +57,7 @@ def test_bench_smoke_run(tmp_path, base_settings):
     assert ratio["identical"], ratio["differing_tables"]
     assert "mart_build.fct_visits" in ratio["incremental_marts"]
     assert ratio["full_refresh_s"] > 0 and ratio["ratio"] > 0
+    assert ratio["quiet_night_s"] > 0 and ratio["quiet_ratio"] > 0  # nothing new loaded
     loader = result["ratios"]["loader_vs_copy"]
     assert loader  # the trust's last snapshot (2022-04-05) is in the history
     memory = result["peak_memory_mib"]

@@ -112,22 +112,33 @@ def dbt_build(
         tail = "\n".join((res.stdout + res.stderr).splitlines()[-40:])
         raise WarehouseError(f"dbt build failed:\n{tail}")
     seeded = seeded_marts(res.stdout)
+    rebuilt = printed_relations(res.stdout, REBUILT_LINE)
     detail = "dbt build passed"
     if seeded:
         detail += f"; incremental from the published mart: {', '.join(seeded)}"
-    return {"detail": detail, "seeded": seeded}
+    if rebuilt:
+        detail += f"; rebuilt in full, their columns changed: {', '.join(rebuilt)}"
+    return {"detail": detail, "seeded": seeded, "rebuilt": rebuilt}
 
 
 SEEDED_LINE = "seeded from the published mart: "
+REBUILT_LINE = "rebuilt in full, their columns changed: "
 
 
 def seeded_marts(dbt_stdout: str) -> list[str]:
     """The build tables dbt's on-run-start hook started from the published mart (the
     ``seed_build_from_published`` macro prints them), as ``schema.table``."""
+    return printed_relations(dbt_stdout, SEEDED_LINE)
+
+
+def printed_relations(dbt_stdout: str, prefix: str) -> list[str]:
+    """The relations an on-run-start hook printed after ``prefix`` (``seeded from the
+    published mart: ...``, ``rebuilt in full, their columns changed: ...``), as
+    ``schema.table``."""
     names: list[str] = []
     for line in dbt_stdout.splitlines():
-        if SEEDED_LINE in line:
-            for rel in line.split(SEEDED_LINE, 1)[1].split(","):
+        if prefix in line:
+            for rel in line.split(prefix, 1)[1].split(","):
                 parts = [p.strip().strip('"') for p in rel.strip().split(".")]
                 names.append(".".join(parts[-2:]))
     return names

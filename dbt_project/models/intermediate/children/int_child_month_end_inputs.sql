@@ -4,6 +4,7 @@
         unique_key='child_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'rebuild_when_columns_change': true},
         post_hook=[
             "{% if is_incremental() %}delete from {{ this }} as kept where not exists (select 1 from {{ ref('int_child_pseudonyms') }} as p where p.child_id = kept.child_id){% endif %}",
         ],

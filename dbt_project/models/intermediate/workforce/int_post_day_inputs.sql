@@ -4,6 +4,7 @@
         unique_key='post_number',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        meta={'rebuild_when_columns_change': true},
         post_hook=[
             "{% if is_incremental() %}delete from {{ this }} as kept where not exists (select 1 from {{ ref('stg_hr__posts') }} as p where p.post_number = kept.post_number){% endif %}",
         ],
