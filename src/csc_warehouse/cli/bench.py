@@ -13,7 +13,9 @@ On a fresh database (csc_bench_<scale>): generate a history at the given scale, 
 then time one more ordinary night end to end, stage by stage (load, raw gates, dbt build,
 mart gates + publish, report), with rows and peak memory. Also measures, in the same run,
 the loader against a plain COPY and pandas to_sql, and tonight's incremental dbt build
-against a full refresh of the same data (and checks that both give identical tables).
+against the same build with nothing new loaded (a quiet night: what any night costs) and a
+full refresh of the same data (and checks that both give identical tables). The statutory
+returns of the last full year are built from the published mart, timed and validated.
 Writes bench/results/bench_scale_<S>.json and the table in docs/benchmarks.md.
 
 A history that starts after 2015-04-01 (--start) begins with a full council folder, as at a
