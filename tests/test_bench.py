@@ -36,6 +36,8 @@ def test_bench_smoke_run(tmp_path, base_settings):
             "--night",
             "2022-06-30",
             "--no-docs",
+            "--repeats",
+            "2",
             "--json",
             str(out),
         ],
@@ -58,6 +60,9 @@ def test_bench_smoke_run(tmp_path, base_settings):
     assert "mart_build.fct_visits" in ratio["incremental_marts"]
     assert ratio["full_refresh_s"] > 0 and ratio["ratio"] > 0
     assert ratio["quiet_night_s"] > 0 and ratio["quiet_ratio"] > 0  # nothing new loaded
+    for name, key in (("quiet_night", "quiet_night_s"), ("full_refresh", "full_refresh_s")):
+        runs = ratio["runs_s"][name]  # --repeats 2: timed twice, the median reported
+        assert len(runs) == 2 and abs(ratio[key] - sum(runs) / 2) <= 0.1, ratio
     loader = result["ratios"]["loader_vs_copy"]
     assert loader  # the trust's last snapshot (2022-04-05) is in the history
     memory = result["peak_memory_mib"]

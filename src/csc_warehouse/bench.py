@@ -21,6 +21,7 @@ import os
 import platform
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import threading
@@ -213,7 +214,6 @@ def loader_vs_copy(
     (the loader 0.91 / 1.16 / 1.62 s in three scale-1 benches of 2026-12-07). Each run starts
     from the steady state of any night but the first: the loader's ops and raw tables, and the
     plain COPY's unindexed text tables, created (or emptied) beforehand, untimed."""
-    import statistics
 
     from csc_warehouse.contracts import load_contract
     from csc_warehouse.load import ddl, loader
@@ -302,7 +302,9 @@ def loader_vs_copy(
     }
 
 
-def incremental_vs_full(settings: Settings, night: date, ordinary) -> dict[str, Any]:
+def incremental_vs_full(
+    settings: Settings, night: date, ordinary, repeats: int = 1
+) -> dict[str, Any]:
     """The ordinary night's dbt build (incremental marts started from the published ones)
     against ``dbt build --full-refresh`` of the same data into empty build schemas; then the
     full refresh's tables are compared with what the night published (row counts and
@@ -311,7 +313,10 @@ def incremental_vs_full(settings: Settings, night: date, ordinary) -> dict[str, 
     Before the rebuild, the same incremental build once more with nothing new loaded (a
     "quiet night"): what a night costs whatever its changes, dbt's fixed cost (parsing, a
     node's statements, the tests) and the models that are still rebuilt in full. The
-    ordinary night's cost above it is what its changes cost."""
+    ordinary night's cost above it is what its changes cost.
+
+    The quiet night and the full rebuild are each timed ``repeats`` times, and the medians
+    are reported (the night itself happens once)."""
     from csc_warehouse import publish
     from csc_warehouse.orchestration import pipeline
     from csc_warehouse.retention import apply_retention
@@ -320,14 +325,18 @@ def incremental_vs_full(settings: Settings, night: date, ordinary) -> dict[str, 
     if build is None or not ordinary.published:
         return {"skipped": "the ordinary night did not publish"}
     published = {live: publish.schema_fingerprint(live, settings) for _, live in publish.PAIRS}
-    publish.prepare_build(settings)
-    started = time.perf_counter()
-    pipeline.dbt_build(settings, as_at=night)
-    t_quiet = time.perf_counter() - started
-    publish.prepare_build(settings)
-    started = time.perf_counter()
-    pipeline.dbt_build(settings, full_refresh=True, as_at=night)
-    t_full = time.perf_counter() - started
+    quiet_runs, full_runs = [], []
+    for _ in range(max(repeats, 1)):
+        publish.prepare_build(settings)
+        started = time.perf_counter()
+        pipeline.dbt_build(settings, as_at=night)
+        quiet_runs.append(time.perf_counter() - started)
+    for _ in range(max(repeats, 1)):  # the last one's tables are compared below
+        publish.prepare_build(settings)
+        started = time.perf_counter()
+        pipeline.dbt_build(settings, full_refresh=True, as_at=night)
+        full_runs.append(time.perf_counter() - started)
+    t_quiet, t_full = statistics.median(quiet_runs), statistics.median(full_runs)
     apply_retention(publish.BUILD_SCHEMA, night, settings=settings)
     differ = []
     for build_schema, live in publish.PAIRS:
@@ -344,6 +353,10 @@ def incremental_vs_full(settings: Settings, night: date, ordinary) -> dict[str, 
         "ratio": round(build.seconds / t_full, 2) if t_full else None,
         "quiet_night_s": round(t_quiet, 1),
         "quiet_ratio": round(t_quiet / t_full, 2) if t_full else None,
+        "runs_s": {
+            "quiet_night": [round(t, 1) for t in quiet_runs],
+            "full_refresh": [round(t, 1) for t in full_runs],
+        },
         "incremental_marts": seeded,
         "identical": not differ,
         "differing_tables": differ,
@@ -392,6 +405,7 @@ def run_bench(
     start: date = date(2015, 4, 1),
     night: date = date(2025, 6, 30),
     keep: bool = False,
+    repeats: int = 3,
     say=print,
 ) -> BenchResult:
     from csc_warehouse.load import loader
@@ -473,13 +487,15 @@ def run_bench(
         result.returns = statutory_returns(settings, night, work / "returns")
 
     say("ratio: tonight's incremental dbt build vs --full-refresh of the same data")
-    result.ratios["dbt_incremental_vs_full"] = incremental_vs_full(settings, night, ordinary)
+    result.ratios["dbt_incremental_vs_full"] = incremental_vs_full(
+        settings, night, ordinary, repeats
+    )
 
     say("ratio: loader vs plain COPY vs pandas to_sql")
     trust_last = landing / "trust" / "2022-04-05"
     if trust_last.is_dir():
         result.ratios["loader_vs_copy"] = loader_vs_copy(
-            settings, trust_last, "trust", date(2022, 4, 5)
+            settings, trust_last, "trust", date(2022, 4, 5), repeats
         )
     result.peak_memory_mib = {
         # the ordinary night is what a council's server carries every night

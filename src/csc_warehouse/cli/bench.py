@@ -56,6 +56,14 @@ def register(sub) -> None:
         help="also write the results as JSON to this file (e.g. with --no-docs in a test)",
     )
     p.add_argument("--keep", action="store_true", help="keep the generated landing folder")
+    p.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="time each compared measurement (the quiet night, the full rebuild, the loader, "
+        "COPY, pandas) this many times and report the medians (one run varies by 20-70 %% "
+        "on a shared machine; default 3)",
+    )
     p.set_defaults(handler=run)
 
 
@@ -75,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
         start=args.start,
         night=args.night,
         keep=args.keep,
+        repeats=args.repeats,
         say=lambda m: console.print(f"[bold]==>[/] {m}"),
     )
     if args.json:
