@@ -9,8 +9,8 @@
     night). The pre-hook's temporary tables say so; any other model is analyzed.
 -#}
 {% macro analyze_after_build() -%}
-    {%- set touched = 'pg_temp.' ~ adapter.quote(this.identifier ~ '__touched') -%}
-    {%- set changed = 'pg_temp.' ~ adapter.quote(this.identifier ~ '__changed') -%}
+    {%- set touched = 'pg_temp.' ~ source_batches_temp('touched') -%}
+    {%- set changed = 'pg_temp.' ~ source_batches_temp('changed') -%}
     do $analyze$
     declare
         written boolean := true;

@@ -16,11 +16,6 @@
 {% macro collapse_council_deltas(
     source_relation, key_columns, table_name=none, incremental_key=none
 ) -%}
-    {%- set council_delta_where = '' -%}
-    {%- if table_name -%}
-        {%- set council_delta_where = 'where '
-            ~ council_delta_rows('delta_row', table_name, incremental_key) -%}
-    {%- endif -%}
     {%- if key_columns is string -%}{%- set key_columns = [key_columns] -%}{%- endif -%}
     {%- set newest_first = key_columns + [
         last_modified_sort_key('delta_row.last_modified') ~ ' desc nulls last',
@@ -32,7 +27,7 @@
     from (
         select distinct on ({{ key_columns | join(', ') }}) delta_row.*
         from {{ source_relation }} as delta_row
-        {{ council_delta_where }}
+        {{ council_delta_where(table_name, incremental_key) }}
         order by {{ newest_first | join(', ') }}
     ) as latest_row
     where latest_row.change_type is distinct from 'D'

@@ -18,11 +18,6 @@
 {% macro council_delta_versions(
     source_relation, key_columns, table_name=none, incremental_key=none
 ) -%}
-    {%- set council_delta_where = '' -%}
-    {%- if table_name -%}
-        {%- set council_delta_where = 'where '
-            ~ council_delta_rows('delta_row', table_name, incremental_key) -%}
-    {%- endif -%}
     {%- if key_columns is string -%}{%- set key_columns = [key_columns] -%}{%- endif -%}
     {%- set keys = key_columns | join(', ') -%}
     {%- set version_order = [
@@ -45,7 +40,7 @@
         end as valid_to,
         row_number() over version_window as version_number
     from {{ source_relation }} as delta_row
-    {{ council_delta_where }}
+    {{ council_delta_where(table_name, incremental_key) }}
     window version_window as (partition by {{ keys }} order by {{ version_order }})
 {%- endmacro %}
 

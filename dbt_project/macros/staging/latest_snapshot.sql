@@ -41,10 +41,7 @@
         {%- set newest_batch -%}
             select ledger.extract_date, ledger.batch_id
             from {{ ledger }} as ledger
-            where
-                ledger.system = '{{ system }}'
-                and lower(ledger.table_name) = lower('{{ table_name }}')
-                and ledger.status in ('loaded', 'quarantined', 'replayed')
+            where {{ source_ledger_holds(system, table_name) }}
             order by ledger.extract_date desc, ledger.batch_id desc
             limit 1
         {%- endset -%}

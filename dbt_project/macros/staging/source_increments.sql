@@ -38,6 +38,18 @@
 
 
 {#-
+    SQL condition on ops.load_ledger (alias `ledger`): the row of a file of `table_name` in
+    `system` whose rows are loaded (quarantined: loaded with some rows held back; replayed).
+    A rejected, waiting or superseded delivery is not the source's.
+-#}
+{% macro source_ledger_holds(system, table_name) -%}
+    ledger.system = '{{ system }}'
+    and lower(ledger.table_name) = lower('{{ table_name }}')
+    and ledger.status in ('loaded', 'quarantined', 'replayed')
+{%- endmacro %}
+
+
+{#-
     on-run-start: the table of what each model has taken in, made once before the models run
     (made by the models' own hooks, two running at once would race to create it).
 -#}
@@ -72,6 +84,49 @@
 
 
 {#-
+    Pre-hook SQL: the temporary table `<model>__ledger`, the (batch_id, rows_raw) of the
+    loaded files of the table as the ledger says now (newest_only: the newest one, the
+    snapshot latest_snapshot reads); empty without a ledger. source_batches_record stores it.
+-#}
+{% macro source_batches_read_ledger(system, table_name, newest_only=false) -%}
+    {%- if source_ledger_exists() %}
+        create temporary table {{ source_batches_temp('ledger') }} on commit drop as
+        select ledger.batch_id, ledger.rows_raw
+        from ops.load_ledger as ledger
+        where {{ source_ledger_holds(system, table_name) }}
+        {{ 'order by ledger.extract_date desc, ledger.batch_id desc limit 1'
+            if newest_only else '' }};
+    {%- else %}
+        create temporary table {{ source_batches_temp('ledger') }} (
+            batch_id bigint, rows_raw bigint
+        ) on commit drop;
+    {%- endif %}
+{%- endmacro %}
+
+
+{#-
+    SQL select of the changed batches (batch_id, rows_raw): those whose entry in `<model>__ledger`
+    differs from what the model last took in (new, replayed into), and those it took in that
+    the ledger no longer holds (superseded).
+-#}
+{% macro source_batches_changed() -%}
+    (
+        select batch_id, rows_raw from {{ source_batches_temp('ledger') }}
+        except
+        select batch_id, rows_raw from {{ source_batches_state() }}
+        where model_name = '{{ this.identifier }}'
+    )
+    union
+    (
+        select batch_id, rows_raw from {{ source_batches_state() }}
+        where model_name = '{{ this.identifier }}'
+        except
+        select batch_id, rows_raw from {{ source_batches_temp('ledger') }}
+    )
+{%- endmacro %}
+
+
+{#-
     SQL condition on a raw row (alias row_alias): its delivery is loaded (not superseded),
     and, in an incremental run, its key is one tonight's changes touched.
 -#}
@@ -80,8 +135,7 @@
     {%- if source_ledger_exists() -%}
         {%- do conditions.append(
             row_alias ~ "._batch_id in (select ledger.batch_id from ops.load_ledger as ledger"
-            ~ " where ledger.system = 'council' and lower(ledger.table_name) = lower('"
-            ~ table_name ~ "') and ledger.status in ('loaded', 'quarantined', 'replayed'))"
+            ~ " where " ~ source_ledger_holds('council', table_name) ~ ")"
         ) -%}
     {%- endif -%}
     {#- a unit test has no `this` (and is never incremental here) -#}
@@ -95,47 +149,30 @@
 {%- endmacro %}
 
 
+{#-
+    The where clause collapse_council_deltas and council_delta_versions put on the raw rows
+    (alias delta_row); none without table_name.
+-#}
+{% macro council_delta_where(table_name, incremental_key) -%}
+    {{- 'where ' ~ council_delta_rows('delta_row', table_name, incremental_key)
+        if table_name else '' -}}
+{%- endmacro %}
+
+
 {#- pre-hook: read the ledger, find the touched keys, delete them from the table -#}
 {% macro council_delta_prepare(table_name, key_column) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set state = source_batches_state() -%}
     {%- set raw = source('council', table_name) -%}
     {#- the state table is made by the on-run-start hook (source_batches_state_table) -#}
-    {%- if source_ledger_exists() %}
-        create temporary table {{ source_batches_temp('ledger') }} on commit drop as
-        select ledger.batch_id, ledger.rows_raw
-        from ops.load_ledger as ledger
-        where
-            ledger.system = 'council'
-            and lower(ledger.table_name) = lower('{{ table_name }}')
-            and ledger.status in ('loaded', 'quarantined', 'replayed');
-    {%- else %}
-        create temporary table {{ source_batches_temp('ledger') }} (
-            batch_id bigint, rows_raw bigint
-        ) on commit drop;
-    {%- endif %}
+    {{ source_batches_read_ledger('council', table_name) }}
     {%- if is_incremental() %}
-        {%- if source_ledger_exists() %}
-            create temporary table {{ source_batches_temp('touched') }} on commit drop as
-            with taken_in as (
-                select state_row.batch_id, state_row.rows_raw
-                from {{ state }} as state_row
-                where state_row.model_name = '{{ this.identifier }}'
-            ),
-            changed as (
-                (select batch_id, rows_raw from {{ source_batches_temp('ledger') }}
-                    except select batch_id, rows_raw from taken_in)
-                union
-                (select batch_id, rows_raw from taken_in
-                    except select batch_id, rows_raw from {{ source_batches_temp('ledger') }})
-            )
-            select distinct delta_row.{{ key_column }}
-            from {{ raw }} as delta_row
-            where delta_row._batch_id in (select changed.batch_id from changed);
-        {%- else %}
-            create temporary table {{ source_batches_temp('touched') }} on commit drop as
-            select distinct delta_row.{{ key_column }} from {{ raw }} as delta_row;
-        {%- endif %}
+        {#- without a ledger every key counts as touched -#}
+        {%- set in_changed_batch = 'delta_row._batch_id in (select changed.batch_id from ('
+            ~ source_batches_changed() ~ ') as changed)' if source_ledger_exists() else 'true' -%}
+        create temporary table {{ source_batches_temp('touched') }} on commit drop as
+        select distinct delta_row.{{ key_column }}
+        from {{ raw }} as delta_row
+        where {{ in_changed_batch }};
         analyze {{ source_batches_temp('touched') }};
         delete from {{ this }} as built
         where built.{{ key_column }} in (
@@ -163,44 +200,12 @@
 -#}
 {% macro snapshot_prepare(system, table_name, every_batch=false) -%}
     {%- if not execute -%}{{ return('') }}{%- endif -%}
-    {%- set ledger_now = source_batches_temp('ledger') -%}
-    {%- set newest_only = ''
-        if every_batch else 'order by ledger.extract_date desc, ledger.batch_id desc limit 1' -%}
-    {%- set is_changed = 'true' -%}
-    {%- if source_ledger_exists() -%}
-        {%- set read_ledger -%}
-            create temporary table {{ ledger_now }} on commit drop as
-            select ledger.batch_id, ledger.rows_raw
-            from ops.load_ledger as ledger
-            where
-                ledger.system = '{{ system }}'
-                and lower(ledger.table_name) = lower('{{ table_name }}')
-                and ledger.status in ('loaded', 'quarantined', 'replayed')
-            {{ newest_only }};
-        {%- endset -%}
-        {%- set is_changed -%}
-            exists (
-                (select batch_id, rows_raw from {{ ledger_now }}
-                    except select batch_id, rows_raw from taken_in)
-                union all
-                (select batch_id, rows_raw from taken_in
-                    except select batch_id, rows_raw from {{ ledger_now }})
-            )
-        {%- endset -%}
-    {%- else -%}
-        {%- set read_ledger -%}
-            create temporary table {{ ledger_now }} (batch_id bigint, rows_raw bigint)
-            on commit drop;
-        {%- endset -%}
-    {%- endif -%}
-    {{ read_ledger }}
+    {{ source_batches_read_ledger(system, table_name, newest_only=not every_batch) }}
     {%- if is_incremental() %}
+        {#- without a ledger the input always counts as changed -#}
+        {%- set is_changed = 'exists (' ~ source_batches_changed() ~ ')'
+            if source_ledger_exists() else 'true' -%}
         create temporary table {{ source_batches_temp('changed') }} on commit drop as
-        with taken_in as (
-            select state_row.batch_id, state_row.rows_raw
-            from {{ source_batches_state() }} as state_row
-            where state_row.model_name = '{{ this.identifier }}'
-        )
         select {{ is_changed }} as is_changed;
         delete from {{ this }}
         where (select changed.is_changed from {{ source_batches_temp('changed') }} as changed);
