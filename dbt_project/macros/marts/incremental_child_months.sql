@@ -8,36 +8,9 @@
         publication), every month end of theirs; and
       * the month ends after the last one the mart holds, for every child.
     Anywhere else (an ad-hoc build, no publication yet) every child counts as changed, so an
-    incremental run rebuilds the whole table - the same rows as a full refresh.
+    incremental run rebuilds the whole table - the same rows as a full refresh
+    (changed_since_published.sql).
 -#}
-
-{#- The latest publication time (text), or none: then every child is rebuilt. -#}
-{% macro child_months_published_at() -%}
-{%- if not execute or env_var('CSC_DBT_SEED_FROM', '') | trim == '' -%}
-{{ return(none) }}
-{%- endif -%}
-{%- if adapter.get_relation(target.database, 'ops', 'publish_log') is none -%}
-{{ return(none) }}
-{%- endif -%}
-    {%- set result = run_query(
-        "select published_at::text from ops.publish_log where outcome = 'published'"
-        ~ " order by publish_id desc limit 1"
-    ) -%}
-{%- if result.rows | length == 0 -%}
-{{ return(none) }}
-{%- endif -%}
-{{ return(result.rows[0][0]) }}
-{%- endmacro %}
-
-{#- SQL: the inputs row (alias `inputs`) changed since the publication. -#}
-{% macro child_months_changed(changed_at_column) -%}
-{%- set published_at = child_months_published_at() -%}
-{%- if published_at is none -%}
-        true
-    {%- else -%}
-{{ changed_at_column }} > '{{ published_at }}'::timestamptz
-{%- endif -%}
-{%- endmacro %}
 
 {#-
     SQL filter on an episode-like input: rows that can matter tonight - those of a child to

@@ -120,23 +120,7 @@ fingerprints as (
 
 final as (
 
-    select
-        fingerprints.child_id::text as child_id,
-        fingerprints.inputs_hash::text as inputs_hash,
-        {% if is_incremental() %}
-            (
-                case
-                    when previous.inputs_hash = fingerprints.inputs_hash then previous.changed_at
-                    else '{{ run_started_at }}'::timestamptz
-                end
-            )::timestamptz as changed_at
-        {% else %}
-            '{{ run_started_at }}'::timestamptz as changed_at
-        {% endif %}
-    from fingerprints
-    {% if is_incremental() %}
-        left join {{ this }} as previous on fingerprints.child_id = previous.child_id
-    {% endif %}
+    {{ fingerprint_changed_at('child_id') }}
 
 )
 

@@ -23,9 +23,8 @@
 
     The fingerprint covers the post's row (team, establishment dates, flags, FTE) and the
     staff rows that hold it (employee, FTE, agency, start and leaving dates): exactly what
-    fct_post_days reads. As int_child_month_end_inputs: changed_at keeps its old value while
-    the fingerprint is the same; a full refresh stamps every post (the next incremental
-    fact run then rebuilds every post: correct, only slower).
+    fct_post_days reads. changed_at as int_child_month_end_inputs's
+    (macros/intermediate/fingerprint_changed_at.sql).
 -#}
 with
 
@@ -39,6 +38,15 @@ staff as (
 
     select * from {{ ref('stg_hr__staff') }}
     where post_number is not null and start_date is not null
+
+),
+
+staff_rows as (
+
+    select
+        post_number,
+        row(employee_number, fte, is_agency, start_date, leaving_date)::text as staff_row
+    from staff
 
 ),
 
@@ -57,29 +65,11 @@ fingerprints as (
             )::text
             || '|'
             || coalesce(
-                string_agg(
-                    row(
-                        staff.employee_number,
-                        staff.fte,
-                        staff.is_agency,
-                        staff.start_date,
-                        staff.leaving_date
-                    )::text,
-                    '|'
-                    order by
-                        row(
-                            staff.employee_number,
-                            staff.fte,
-                            staff.is_agency,
-                            staff.start_date,
-                            staff.leaving_date
-                        )::text
-                ),
-                ''
+                string_agg(staff_rows.staff_row, '|' order by staff_rows.staff_row), ''
             )
         ) as inputs_hash
     from posts
-    left join staff on posts.post_number = staff.post_number
+    left join staff_rows on posts.post_number = staff_rows.post_number
     group by
         posts.post_number,
         posts.team_code,
@@ -93,23 +83,7 @@ fingerprints as (
 
 final as (
 
-    select
-        fingerprints.post_number::text as post_number,
-        fingerprints.inputs_hash::text as inputs_hash,
-        {% if is_incremental() %}
-            (
-                case
-                    when previous.inputs_hash = fingerprints.inputs_hash then previous.changed_at
-                    else '{{ run_started_at }}'::timestamptz
-                end
-            )::timestamptz as changed_at
-        {% else %}
-            '{{ run_started_at }}'::timestamptz as changed_at
-        {% endif %}
-    from fingerprints
-    {% if is_incremental() %}
-        left join {{ this }} as previous on fingerprints.post_number = previous.post_number
-    {% endif %}
+    {{ fingerprint_changed_at('post_number') }}
 
 )
 

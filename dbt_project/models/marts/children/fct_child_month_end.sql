@@ -6,7 +6,7 @@
         on_schema_change='fail',
         indexes=[{'columns': ['child_key', 'month_end_date'], 'unique': true}],
         pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as built where built.month_end_date > {{ mart_as_at_date() }} or not exists (select 1 from {{ ref('int_child_pseudonyms') }} as p where p.child_key = built.child_key) or built.child_key in (select p.child_key from {{ ref('int_child_pseudonyms') }} as p inner join {{ ref('int_child_month_end_inputs') }} as inputs on p.child_id = inputs.child_id where {{ child_months_changed('inputs.changed_at') }}){% endif %}",
+            "{% if is_incremental() %}delete from {{ this }} as built where built.month_end_date > {{ mart_as_at_date() }} or not exists (select 1 from {{ ref('int_child_pseudonyms') }} as p where p.child_key = built.child_key) or built.child_key in (select p.child_key from {{ ref('int_child_pseudonyms') }} as p inner join {{ ref('int_child_month_end_inputs') }} as inputs on p.child_id = inputs.child_id where {{ changed_since_published('inputs.changed_at') }}){% endif %}",
         ],
     )
 }}
@@ -56,7 +56,7 @@ month_ends as (
 
         select inputs.child_id
         from {{ ref('int_child_month_end_inputs') }} as inputs
-        where {{ child_months_changed('inputs.changed_at') }}
+        where {{ changed_since_published('inputs.changed_at') }}
 
     ),
 

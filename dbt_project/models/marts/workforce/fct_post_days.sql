@@ -6,7 +6,7 @@
         on_schema_change='fail',
         indexes=[{'columns': ['date_day']}, {'columns': ['post_key', 'date_day'], 'unique': true}],
         pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as built where built.date_day > {{ mart_as_at_date() }} or not exists (select 1 from {{ ref('int_post_day_inputs') }} as inputs where inputs.post_number = built.post_key) or built.post_key in (select inputs.post_number from {{ ref('int_post_day_inputs') }} as inputs where {{ child_months_changed('inputs.changed_at') }}){% endif %}",
+            "{% if is_incremental() %}delete from {{ this }} as built where built.date_day > {{ mart_as_at_date() }} or not exists (select 1 from {{ ref('int_post_day_inputs') }} as inputs where inputs.post_number = built.post_key) or built.post_key in (select inputs.post_number from {{ ref('int_post_day_inputs') }} as inputs where {{ changed_since_published('inputs.changed_at') }}){% endif %}",
         ],
     )
 }}
@@ -35,7 +35,7 @@ with
 
         select inputs.post_number
         from {{ ref('int_post_day_inputs') }} as inputs
-        where {{ child_months_changed('inputs.changed_at') }}
+        where {{ changed_since_published('inputs.changed_at') }}
 
     ),
 
