@@ -43,7 +43,6 @@ MODELS = [
     "stg_council__workflow_steps",
     "stg_council__workflow_steps_history",
 ]
-TABLES = {"people": "person_id", "workflow_steps": "step_id"}
 
 
 def _person(pid: str, surname: str, change: str, modified: str) -> dict:
@@ -140,6 +139,18 @@ def _build(settings, tmp_path, *extra: str, models=MODELS) -> None:
     assert res.returncode == 0, res.stdout[-6000:] + res.stderr[-2000:]
 
 
+def _table_rows(conn, models) -> dict[str, list]:
+    """Every row of each staging model, as text: what a full refresh must give again."""
+    return {
+        model: conn.execute(
+            psycopg.sql.SQL("select r::text from staging.{} as r order by 1").format(
+                psycopg.sql.Identifier(model)
+            )
+        ).fetchall()
+        for model in models
+    }
+
+
 def _state(settings) -> dict[str, dict]:
     with psycopg.connect(settings.conninfo()) as conn:
         people = {
@@ -159,13 +170,7 @@ def _state(settings) -> dict[str, dict]:
             "select step_id, version_number, valid_from, valid_to, is_deleted "
             "from staging.stg_council__workflow_steps_history order by 1, 2"
         ).fetchall()
-        tables = {}
-        for model in MODELS:
-            tables[model] = conn.execute(
-                psycopg.sql.SQL("select r::text from staging.{} as r order by 1").format(
-                    psycopg.sql.Identifier(model)
-                )
-            ).fetchall()
+        tables = _table_rows(conn, MODELS)
     return {"people": people, "steps": steps, "history": history, "tables": tables}
 
 
@@ -285,7 +290,7 @@ def _trust_plan(pid: str, end: str | None) -> dict:
     return {
         "cp_plan_id": "C1",
         "referral_id": "R1",
-        "person_id": "T1",
+        "person_id": pid,
         "start_date": "01/06/2021",
         "end_date": end,
         "initial_category": "NEG",
@@ -307,14 +312,7 @@ def _snapshot_state(settings) -> dict:
             "select cp_plan_id, version_number, valid_from, valid_to, ctid::text "
             "from staging.stg_trust__cp_plans_history order by 1, 2"
         ).fetchall()
-        tables = {
-            model: conn.execute(
-                psycopg.sql.SQL("select r::text from staging.{} as r order by 1").format(
-                    psycopg.sql.Identifier(model)
-                )
-            ).fetchall()
-            for model in SNAPSHOT_MODELS
-        }
+        tables = _table_rows(conn, SNAPSHOT_MODELS)
     return {"persons": persons, "history": history, "tables": tables}
 
 
