@@ -325,17 +325,18 @@ def incremental_vs_full(
     if build is None or not ordinary.published:
         return {"skipped": "the ordinary night did not publish"}
     published = {live: publish.schema_fingerprint(live, settings) for _, live in publish.PAIRS}
-    quiet_runs, full_runs = [], []
-    for _ in range(max(repeats, 1)):
-        publish.prepare_build(settings)
-        started = time.perf_counter()
-        pipeline.dbt_build(settings, as_at=night)
-        quiet_runs.append(time.perf_counter() - started)
-    for _ in range(max(repeats, 1)):  # the last one's tables are compared below
-        publish.prepare_build(settings)
-        started = time.perf_counter()
-        pipeline.dbt_build(settings, full_refresh=True, as_at=night)
-        full_runs.append(time.perf_counter() - started)
+
+    def timed_builds(full_refresh: bool) -> list[float]:
+        runs = []
+        for _ in range(max(repeats, 1)):
+            publish.prepare_build(settings)
+            started = time.perf_counter()
+            pipeline.dbt_build(settings, full_refresh=full_refresh, as_at=night)
+            runs.append(time.perf_counter() - started)
+        return runs
+
+    quiet_runs = timed_builds(full_refresh=False)
+    full_runs = timed_builds(full_refresh=True)  # the last one's tables are compared below
     t_quiet, t_full = statistics.median(quiet_runs), statistics.median(full_runs)
     apply_retention(publish.BUILD_SCHEMA, night, settings=settings)
     differ = []
