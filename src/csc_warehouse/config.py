@@ -18,7 +18,16 @@ variable                  meaning                                        default
 ``CSC_OUTPUT``            reports, returns, Data Docs                    ``<repo>/output``
 ``CSC_STATE_DIR``         local state (cluster, Airflow home, secrets)   ``<repo>/.local``
 ``CSC_PSEUDONYM_SECRET``  HMAC key for pseudonymous child keys           from the secrets file
+``CSC_LA_CODE``           the authority's three-digit DfE number         ``931``
+``CSC_REGION``            a regional warehouse: the authorities' codes,  unset (one authority)
+                          comma-separated (``931,932,...``)
+``CSC_REGION_DATABASE``   the regional pooled BI database                ``csc_region``
 ========================  =============================================  =========================
+
+A regional warehouse (``CSC_REGION``, see ``csc_warehouse.region``) runs one warehouse per
+authority in the same PostgreSQL: ``Settings.for_la`` gives each its database
+(``csc_la_<code>``), landing folder (``LANDING/<code>/``), output folder and pseudonymisation
+key (``CSC_PSEUDONYM_SECRET_<code>``).
 
 Secrets (passwords, the pseudonymisation key) are never in the repository: they come from the
 environment, or from ``<state>/secrets.env`` (mode 0600, git-ignored) which ``db start``
@@ -28,6 +37,7 @@ creates with random values on first use.
 from __future__ import annotations
 
 import os
+import re
 import secrets as _secrets
 from dataclasses import dataclass
 from functools import cached_property
@@ -144,6 +154,62 @@ class Settings:
     def pg_database(self) -> str:
         return self.env.get("CSC_PG_DATABASE") or "csc_warehouse"
 
+    # ---- one authority, or a region of them ---------------------------------------------
+    @property
+    def la_code(self) -> str:
+        """The authority's three-digit DfE (old LEA) number."""
+        value = (self.env.get("CSC_LA_CODE") or "931").strip()
+        if not re.fullmatch(r"\d{3}", value):
+            raise ValueError(f"CSC_LA_CODE must be a three-digit LA number, not {value!r}")
+        return value
+
+    @property
+    def region_las(self) -> tuple[str, ...]:
+        """The authorities of a regional warehouse (``CSC_REGION``), in the order given;
+        empty for a warehouse of one authority."""
+        text = self.env.get("CSC_REGION") or ""
+        codes = tuple(c.strip() for c in text.split(",") if c.strip())
+        bad = [c for c in codes if not re.fullmatch(r"\d{3}", c)]
+        if bad:
+            raise ValueError(
+                f"CSC_REGION must list three-digit LA numbers (931,932,...): bad {', '.join(bad)}"
+            )
+        if len(set(codes)) != len(codes):
+            raise ValueError(f"CSC_REGION names an authority twice: {text!r}")
+        return codes
+
+    @property
+    def region_database(self) -> str:
+        return self.env.get("CSC_REGION_DATABASE") or "csc_region"
+
+    @staticmethod
+    def la_database(la: str) -> str:
+        return f"csc_la_{la}"
+
+    def for_la(self, la: str) -> Settings:
+        """The settings of one authority of the region: its own database, landing and output
+        folders and pseudonymisation key; the server, roles and state folder are shared."""
+        if la not in self.region_las:
+            raise ValueError(f"{la} is not one of CSC_REGION ({', '.join(self.region_las)})")
+        env = dict(self.env)
+        env.update(
+            {
+                "CSC_LA_CODE": la,
+                "CSC_PG_DATABASE": self.la_database(la),
+                "CSC_LANDING": str(self.landing / la),
+                "CSC_OUTPUT": str(self.output / la),
+            }
+        )
+        secret = self.secret(f"CSC_PSEUDONYM_SECRET_{la}")
+        if secret:
+            env["CSC_PSEUDONYM_SECRET"] = secret
+        ons = self.env.get(f"CSC_LA_ONS_{la}")
+        if ons:
+            env["CSC_LA_ONS"] = ons
+        # the authority's settings are not themselves a region
+        env.pop("CSC_REGION", None)
+        return Settings(root=self.root, state_dir=self.state_dir, env=env)
+
     @property
     def airflow_database(self) -> str:
         return self.env.get("CSC_AIRFLOW_DATABASE") or "airflow"
@@ -229,6 +295,9 @@ class Settings:
         if role:
             env["CSC_DBT_USER"] = role
             env["CSC_DBT_PASSWORD"] = self.role_password(role)
+        env["CSC_LA_CODE"] = self.la_code
+        if self.env.get("CSC_LA_ONS"):
+            env["CSC_LA_ONS"] = self.env["CSC_LA_ONS"]
         if self.secret("CSC_PSEUDONYM_SECRET"):
             env["CSC_PSEUDONYM_SECRET"] = self.secret("CSC_PSEUDONYM_SECRET") or ""
         return env
@@ -243,6 +312,10 @@ class Settings:
             "CSC_BI_READER_PASSWORD": _secrets.token_urlsafe(24),
             "CSC_CASE_READER_PASSWORD": _secrets.token_urlsafe(24),
         }
+        # each authority of a region has its own key: its children's pseudonymous keys
+        # cannot be linked to another authority's
+        for la in self.region_las:
+            wanted[f"CSC_PSEUDONYM_SECRET_{la}"] = _secrets.token_hex(32)
         existing = _read_env_file(self.secrets_file)
         missing = {k: v for k, v in wanted.items() if k not in existing and not self.env.get(k)}
         if not missing:

@@ -40,6 +40,7 @@ from csc_warehouse.config import Settings, get_settings
 
 LOADER = "csc_loader"
 TRANSFORMER = "csc_transformer"
+BI_READER = "csc_bi_reader"
 
 RAW_SCHEMAS = ["raw_trust", "raw_council", "raw_hr"]
 # analytics / analytics_case: the default targets of an ad-hoc `csc-warehouse dbt build`

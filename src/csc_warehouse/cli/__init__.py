@@ -42,6 +42,7 @@ COMMAND_MODULES = [
     "retention",
     "airflow",
     "bench",
+    "region",
 ]
 
 EPILOG = """\

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import date
 from pathlib import Path
 
@@ -56,6 +57,12 @@ def _scale(text: str) -> float:
     return v
 
 
+def _la_code(text: str) -> int:
+    if not re.fullmatch(r"\d{3}", text.strip()):
+        raise argparse.ArgumentTypeError(f"not a three-digit LA number: {text!r}")
+    return int(text)
+
+
 def register(sub) -> None:
     from csc_warehouse.generate.calendar import DEFAULT_END, DEFAULT_START
 
@@ -69,6 +76,13 @@ def register(sub) -> None:
         "--out", type=Path, help="landing folder (default: $CSC_LANDING or <repo>/landing)"
     )
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    p.add_argument(
+        "--la-code",
+        type=_la_code,
+        default=None,
+        help="the authority's three-digit DfE number, the start of its UPNs "
+        "(default: $CSC_LA_CODE or 931)",
+    )
     p.add_argument(
         "--scale",
         type=_scale,
@@ -147,9 +161,15 @@ def run(args: argparse.Namespace) -> int:
         from csc_warehouse.config import get_settings
 
         out = Path(get_settings().landing)
+    la_code = args.la_code
+    if la_code is None:
+        from csc_warehouse.config import get_settings
+
+        la_code = int(get_settings().la_code)
     opts = GenerateOptions(
         out=out,
         seed=args.seed,
+        la_code=la_code,
         scale=args.scale,
         start=args.start,
         council_full_first=args.council_full_first,

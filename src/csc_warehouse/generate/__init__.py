@@ -59,6 +59,9 @@ class GenerateOptions:
     out: Path
     seed: int = 1
     scale: float = 1.0
+    # the authority's three-digit DfE number (UPNs start with it); a regional warehouse
+    # generates one history per authority (csc-warehouse region generate)
+    la_code: int = 931
     start: date = DEFAULT_START
     end: date = DEFAULT_END
     policy: str = "spec"  # spec | archive-only | every-night
@@ -128,7 +131,12 @@ def _check_history(opts: GenerateOptions, out: Path) -> dict:
     """Refuse to continue a history written with another seed, scale or generator: the ids
     of tonight's records would be ones the history gave to other records, and the warehouse
     would load a different child's story under them without a word."""
-    me = {"seed": opts.seed, "scale": opts.scale, "world": world_fingerprint()}
+    me = {
+        "seed": opts.seed,
+        "scale": opts.scale,
+        "la_code": opts.la_code,
+        "world": world_fingerprint(),
+    }
     stamp = default_stamp(out)
     if not stamp.exists():
         return me
@@ -195,7 +203,9 @@ def generate(
             trust_state = saved.trust_state
         summary.resumed_from = date.fromordinal(saved.day)
     else:
-        world = World(opts.seed, opts.scale, want_truth=opts.truth is not None)
+        world = World(
+            opts.seed, opts.scale, want_truth=opts.truth is not None, la_code=opts.la_code
+        )
     council_full: dict[str, dict] = {t: {} for t in contracts["council"].tables}
     spill = _LineSpill(out.parent) if keep_full else None
     trust_spill = _LineSpill(out.parent) if keep_trust else None

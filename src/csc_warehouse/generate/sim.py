@@ -244,9 +244,13 @@ class _FrontDoorArrivals:
 class World:
     """The whole simulated authority. ``run(end, on_day)`` replays it day by day."""
 
-    def __init__(self, seed: int = 1, scale: float = 1.0, want_truth: bool = False):
+    def __init__(
+        self, seed: int = 1, scale: float = 1.0, want_truth: bool = False, la_code: int = LA_CODE
+    ):
         self.seed = seed
         self.scale = scale
+        # the authority's three-digit DfE number: the first digits of its children's UPNs
+        self.la_code = la_code
         self.want_truth = want_truth
         self.workforce = Workforce(seed, scale)
         self.heap: list = []
@@ -565,7 +569,7 @@ class Life:
         )
         c = self.child
         if dob + 4 * YEAR < D(HORIZON) and rng.random() < 0.85:
-            c.upn = people.upn(rng, LA_CODE, date.fromordinal(int(dob + 4 * YEAR)).year)
+            c.upn = people.upn(rng, self.w.la_code, date.fromordinal(int(dob + 4 * YEAR)).year)
         if world.want_truth:
             c.truth = {"referrals": [], "cp_plans": []}
             world.truth_children.append(c)

@@ -271,6 +271,12 @@ def load_pending(
                 touched.update((system, f.table) for f in result.files)
             if step:
                 step(result)
+        # A system that has delivered nothing (an authority that never had a trust; the
+        # nights before a system's first folder) still gets its raw tables, empty: the build
+        # reads every source table, and an empty one is the truth.
+        for system in systems or list(SYSTEMS):
+            contract = contracts.setdefault(system, load_contract(system))
+            _ensure_raw_once(conn, contract, contract_fingerprint(contract))
         if options.analyze:
             for system, table in sorted(touched):
                 conn.execute(
