@@ -43,7 +43,7 @@ os.environ.update(
 E2E_GROUP = "e2e_warehouse"
 SCENARIO_GROUP = "scenario_warehouse"
 SHARED = (E2E_GROUP, SCENARIO_GROUP)  # session fixtures: their tests share a worker
-LONGEST_FIRST = [E2E_GROUP, "test_bench", "test_returns_build", SCENARIO_GROUP]
+LONGEST_FIRST = [E2E_GROUP, "test_bench", "test_returns_build", "test_region", SCENARIO_GROUP]
 
 
 def _group(item: pytest.Item) -> str:
