@@ -19,6 +19,8 @@ def airflow_env(base_settings):
 
     saved = dict(os.environ)
     os.environ.update(tool_environ(base_settings))
+    # a regional warehouse's DAG (csc_region_nightly) is defined only with CSC_REGION set
+    os.environ["CSC_REGION"] = "931,932"
     yield
     os.environ.clear()
     os.environ.update(saved)

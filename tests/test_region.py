@@ -80,7 +80,7 @@ def region(base_settings, tmp_path_factory):
             (NIGHT,),
         )
     first = cli("region", "nightly", "--date", NIGHT.isoformat(), "--no-report", check=False)
-    yield {"a": a, "b": b, "settings": settings, "cli": cli, "first": first}
+    yield {"a": a, "b": b, "settings": settings, "cli": cli, "first": first, "env": env}
     with psycopg.connect(base_settings.conninfo("postgres"), autocommit=True) as conn:
         for name in databases:
             conn.execute(
@@ -208,6 +208,39 @@ def test_pool_is_idempotent_and_says_what_it_left_out(region):
         with psycopg.connect(settings.for_la(b).conninfo(), autocommit=True) as conn:
             conn.execute("alter table bi.fct_contacts drop column new_measure")
         cli("region", "pool")
+
+
+def test_the_regional_dag_runs_a_night_of_every_authority(region):
+    """`airflow dags test csc_region_nightly` for the next night (after the tests above)."""
+    from csc_warehouse.tools import run_airflow
+
+    a, b, settings, cli = region["a"], region["b"], region["settings"], region["cli"]
+    night = date(2025, 7, 1)
+    cli(
+        "region", "generate", "--scale", "0.01", "--same-seed",
+        "--start", night.isoformat(), "--end", night.isoformat(),
+    )  # fmt: skip
+    home = settings.output / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **{k: v for k, v in region["env"].items() if k.startswith("CSC_")},
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.output / "cosmos"),
+    }
+    migrate = run_airflow(["db", "migrate"], settings, capture=True, **env)
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    res = run_airflow(
+        ["dags", "test", "csc_region_nightly", "2025-07-02T01:30:00+00:00"],
+        settings,
+        capture=True,
+        **env,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-6000:]
+    status = dict(_region_rows(settings, "select la_code, extract_date from bi.region_authorities"))
+    assert status == {a: night, b: night}
+    # each night ran as its authority: its log lines are in the task log, named
+    assert f"[{a}] " in out and f"[{b}] " in out
 
 
 def test_region_settings():

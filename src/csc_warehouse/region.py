@@ -389,21 +389,37 @@ def authority_env(settings: Settings, la: str) -> dict[str, str]:
 
 
 def run_authority(
-    settings: Settings, la: str, args: list[str], log_dir: Path, timeout: int | None = None
+    settings: Settings,
+    la: str,
+    args: list[str],
+    log_dir: Path,
+    timeout: int | None = None,
+    echo: Callable[[str], None] | None = None,
 ) -> AuthorityNight:
     """``csc-warehouse <args>`` as one authority, in its own process (its memory is freed
-    and its failure stays its own); stdout and stderr go to ``log_dir/<la>.log``."""
+    and its failure stays its own); its output goes to ``log_dir/<la>.log`` and, line by
+    line, to ``echo`` (an Airflow task's log)."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log_path = log_dir / f"{la}.log"
     started = time.perf_counter()
     with log_path.open("w", encoding="utf-8") as out:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "csc_warehouse", *args],
             env=authority_env(settings, la),
-            stdout=out,
+            stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            timeout=timeout,
+            text=True,
         )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            out.write(line)
+            if echo:
+                echo(line.rstrip("\n"))
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
     return AuthorityNight(
         la=la, exit_code=proc.returncode, seconds=time.perf_counter() - started, log=log_path
     )

@@ -42,8 +42,9 @@ def check_warehouse() -> str:
     return version
 
 
-def wait_for_extract(system: str, context: dict[str, Any]) -> bool:
-    """Sensor body: True once the manifest is there; skip when not expected or too late."""
+def wait_for_extract(system: str, context: dict[str, Any], la: str | None = None) -> bool:
+    """Sensor body: True once the manifest is there; skip when not expected or too late.
+    ``la``: one authority of a region (its landing folder, ``LANDING/<la>/``)."""
     from airflow.sdk.exceptions import AirflowSkipException
 
     from csc_warehouse.orchestration.notify import notify
@@ -51,7 +52,7 @@ def wait_for_extract(system: str, context: dict[str, Any]) -> bool:
     extract_date = _extract_date(context)
     if not nightly.is_expected(system, extract_date):
         raise AirflowSkipException(f"{system} delivers no folder for {extract_date}")
-    settings = get_settings()
+    settings = get_settings().for_la(la) if la else get_settings()
     if nightly.manifest_arrived(settings.landing, system, extract_date):
         log.info("%s %s: manifest arrived", system, extract_date)
         return True
@@ -59,7 +60,8 @@ def wait_for_extract(system: str, context: dict[str, Any]) -> bool:
     if nightly.deadline_seconds(system, datetime.now(UTC), extract_date) <= 0:
         notify(
             "missed_deadline",
-            f"{system} extract for {extract_date} has not arrived by its deadline",
+            f"{system} extract for {extract_date} has not arrived by its deadline"
+            + (f" (authority {la})" if la else ""),
             system=system,
             extract_date=extract_date,
             run_id=_run_id(context),
@@ -152,6 +154,48 @@ def scorecard_report(context: dict[str, Any]) -> str:
     path = scorecard.write_latest(settings, _extract_date(context))
     log.info("scorecard report: %s", path)
     return str(path)
+
+
+def authority_night(la: str, context: dict[str, Any]) -> dict[str, Any]:
+    """One authority's night of a regional warehouse (``csc-warehouse nightly`` in its own
+    process, as that authority); its output goes to this task's log. Fails the task when the
+    authority did not publish: its BI keeps its last good mart, the other authorities go on."""
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from csc_warehouse import region
+
+    extract_date = _extract_date(context)
+    with tempfile.TemporaryDirectory(prefix=f"csc-{la}-") as tmp:
+        run_json = Path(tmp) / "night.json"
+        night = region.run_authority(
+            get_settings(),
+            la,
+            ["nightly", "--date", extract_date.isoformat(), "--json", str(run_json)],
+            Path(tmp),
+            echo=lambda line: log.info("[%s] %s", la, line),
+        )
+        doc = json.loads(run_json.read_text(encoding="utf-8")) if run_json.exists() else {}
+    if not doc.get("published"):
+        reason = doc.get("error") or f"csc-warehouse nightly exited {night.exit_code}"
+        raise AirflowFailException(f"authority {la} did not publish {extract_date}: {reason}")
+    return {
+        "la_code": la,
+        "extract_date": extract_date.isoformat(),
+        "seconds": round(night.seconds, 1),
+        "published": True,
+    }
+
+
+def region_pool() -> dict[str, Any]:
+    """The region's pooled BI views over what every authority last published."""
+    from csc_warehouse import region
+
+    result = region.pool(get_settings(), log=log.warning)
+    return {"views": result.views, "authorities": result.authorities, "left_out": result.left_out}
 
 
 def first_run_in_period(job: str, period: str, context: dict[str, Any]) -> bool:
