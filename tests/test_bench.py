@@ -77,6 +77,34 @@ def test_bench_smoke_run(tmp_path, base_settings):
         assert "error" in returns[name] or "errors" in returns[name], returns[name]
 
 
+def test_region_bench_smoke_run(tmp_path, base_settings):
+    """`bench --authorities 2` on a two-night history (a go-live): one authority backfilled,
+    the other its copy, the region's night timed with both published and pooled."""
+    out = tmp_path / "region.json"
+    env = {**os.environ, **base_settings.tool_env()}
+    env.pop("CSC_REGION", None)
+    res = subprocess.run(
+        [
+            sys.executable, "-m", "csc_warehouse", "bench", "--scale", "0.01",
+            "--authorities", "2", "--start", "2025-06-28", "--night", "2025-06-30",
+            "--no-docs", "--json", str(out),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert res.returncode == 0, (res.stdout + res.stderr)[-5000:]
+    result = json.loads(out.read_text())
+    assert result["stages"]["backfill"]["seconds"] > 0
+    night = result["nights"]["2025-06-30"]
+    assert night["published"] == 2 and night["pooled_views"] > 30
+    assert set(night["authorities"]) == {"801", "802"}
+    for authority in night["authorities"].values():
+        assert authority["published"] and authority["stages"]["dbt build"] > 0
+    assert night["peak_memory_mib"]["python"] > 0
+
+
 def test_copy_floor_measures_every_lineage_variant(tmp_path, base_settings):
     """bench/copy_floor.py (the floor under any loader, docs/loading.md) runs on a small trust
     snapshot and reports every variant against the plain COPY."""

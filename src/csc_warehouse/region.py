@@ -35,6 +35,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -375,6 +376,7 @@ class AuthorityNight:
     published: bool = False
     error: str | None = None
     log: Path | None = None
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 def authority_env(settings: Settings, la: str) -> dict[str, str]:
@@ -432,18 +434,22 @@ def nightly(
     *,
     full_refresh: bool = False,
     report: bool = True,
+    parallel: int = 1,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[AuthorityNight], None] | None = None,
 ) -> tuple[list[AuthorityNight], PoolResult]:
-    """One night of every authority (in CSC_REGION order), then the pooled views."""
+    """One night of every authority (in CSC_REGION order; ``parallel`` at a time), then the
+    pooled views. Returns the nights in the order of ``las``."""
     las = las or authorities(settings)
     unknown = [la for la in las if la not in settings.region_las]
     if unknown:
         raise RegionError(f"not in CSC_REGION: {', '.join(unknown)}")
-    results = []
+    if parallel < 1:
+        raise ValueError("parallel must be at least 1")
     log_dir = settings.output / "region" / "logs"
     with tempfile.TemporaryDirectory(prefix="csc-region-") as tmp:
-        for la in las:
+
+        def one(la: str) -> AuthorityNight:
             if on_start:
                 on_start(la)
             run_json = Path(tmp) / f"{la}.json"
@@ -460,9 +466,15 @@ def nightly(
                 night.extract_date = doc.get("extract_date")
                 night.published = bool(doc.get("published"))
                 night.error = doc.get("error")
+                night.stages = {
+                    stage["name"]: round(stage["seconds"], 1) for stage in doc.get("stages", [])
+                }
             elif night.exit_code != 0:
                 night.error = f"exited {night.exit_code} before the run began (see {night.log})"
-            results.append(night)
             if on_done:
                 on_done(night)
+            return night
+
+        with ThreadPoolExecutor(max_workers=parallel) as pool_of_nights:
+            results = list(pool_of_nights.map(one, las))
     return results, pool(settings)

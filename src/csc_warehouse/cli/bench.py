@@ -24,6 +24,8 @@ go-live: short histories make quick runs.
   csc-warehouse bench --scale 1          # `make bench SCALE=1`
   csc-warehouse bench --scale 0.01 --start 2022-03-25 --night 2022-06-30 --no-docs
                                          # a quick smoke run (the tests do this)
+  csc-warehouse bench --scale 1 --authorities 10 --parallel 1 --parallel2 2
+                                         # a region of ten authorities (#12's scale 10)
 
 Exit codes: 0 the ordinary night published; 1 it failed (the JSON says which stage).
 """
@@ -64,6 +66,25 @@ def register(sub) -> None:
         "COPY, pandas) this many times and report the medians (one run varies by 20-70 %% "
         "on a shared machine; default 3)",
     )
+    p.add_argument(
+        "--authorities",
+        type=int,
+        default=1,
+        help="a regional warehouse of this many authorities of --scale each (docs/region.md): "
+        "one history is backfilled, the others are copies of it, and the region's ordinary "
+        "night is timed; results in bench/results/bench_region_<N>x<S>.json",
+    )
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        help="--authorities: authorities at a time in the timed night (default 1)",
+    )
+    p.add_argument(
+        "--parallel2",
+        type=int,
+        help="--authorities: also time the next night with this many at a time",
+    )
     p.set_defaults(handler=run)
 
 
@@ -77,6 +98,8 @@ def run(args: argparse.Namespace) -> int:
     from csc_warehouse.config import get_settings
 
     console = Console()
+    if args.authorities > 1:
+        return _run_region(args, console)
     result = run_bench(
         args.scale,
         seed=args.seed,
@@ -97,3 +120,34 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"results: {json_path}\ntable:   {doc}")
     ok = result.stages.get("ordinary_night", {}).get("ok", False)
     return 0 if ok else 1
+
+
+def _run_region(args: argparse.Namespace, console) -> int:
+    import json
+    from dataclasses import asdict
+
+    from csc_warehouse.bench_region import markdown_table, run_region_bench, write_results
+    from csc_warehouse.config import get_settings
+
+    result = run_region_bench(
+        args.authorities,
+        args.scale,
+        seed=args.seed,
+        start=args.start,
+        night=args.night,
+        parallel=args.parallel,
+        parallel2=args.parallel2,
+        keep=args.keep,
+        say=lambda m: console.print(f"[bold]==>[/] {m}"),
+    )
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(asdict(result), indent=2) + "\n")
+    if args.no_docs:
+        console.print_json(json.dumps(asdict(result)))
+    else:
+        json_path, doc = write_results(result, get_settings().root)
+        console.print(markdown_table(result))
+        console.print(f"results: {json_path}\ntable:   {doc}")
+    everyone = all(n["published"] == args.authorities for n in result.nights.values())
+    return 0 if everyone else 1

@@ -51,6 +51,12 @@ def register(sub) -> None:
     )
     p.add_argument("--full-refresh", action="store_true", help="nightly: dbt --full-refresh")
     p.add_argument("--no-report", action="store_true", help="nightly: skip the scorecard reports")
+    p.add_argument(
+        "--parallel",
+        type=int,
+        default=1,
+        help="nightly: authorities at a time (default 1; each is one process with dbt's threads)",
+    )
     p.add_argument("--seed", type=int, default=1, help="generate: the first authority's seed")
     p.add_argument(
         "--same-seed",
@@ -101,6 +107,10 @@ def run(args: argparse.Namespace) -> int:
         err.print(f"error: --la {args.la}: not all in CSC_REGION ({settings.env['CSC_REGION']})")
         return 2
     started = time.perf_counter()
+
+    if args.parallel < 1:
+        err.print("error: --parallel must be at least 1")
+        return 2
 
     if args.action == "prepare":
         for line in region.prepare(settings, log=lambda m: console.print(f"  {m}")):
@@ -186,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
             las,
             full_refresh=args.full_refresh,
             report=not args.no_report,
+            parallel=args.parallel,
             on_start=(lambda la: progress_ctx.update(task, la=la)) if show else None,
             on_done=(lambda n: progress_ctx.advance(task)) if show else None,
         )
