@@ -6,6 +6,10 @@ publish of the month). Builds the current collection year's CIN census and SSDA9
 from the published mart, runs the DfE's validators on them and writes the validation
 reports, plus Annex A for the 12 months to the last month end and the workforce census for
 the last 30 September. Errors are found in October, not in May.
+
+In a regional warehouse (`CSC_REGION`, docs/region.md) each authority also has its own
+`csc_returns_monthly_<code>`, triggered by the region's night (`csc_region_pooled`): its
+returns, with its LA number, from its database, under `OUTPUT/<code>/returns/`.
 """
 
 from __future__ import annotations
@@ -13,44 +17,51 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import dag, task
 
-from csc_warehouse.orchestration.assets import BI_PUBLISHED
+from csc_warehouse.config import get_settings
+from csc_warehouse.orchestration.assets import BI_PUBLISHED, REGION_POOLED
 from csc_warehouse.orchestration.notify import on_failure
 
 RETURNS = ("cin-census", "ssda903", "annex-a", "csww")
+AUTHORITIES = get_settings().region_las  # the environment only: no database at parse time
 
 
-@dag(
-    dag_id="csc_returns_monthly",
-    schedule=[BI_PUBLISHED],
-    start_date=pendulum.datetime(2025, 4, 1, tz="Europe/London"),
-    catchup=False,
-    max_active_runs=1,
-    default_args={
-        "owner": "csc-data-engineering",
-        "retries": 1,
-        "retry_delay": pendulum.duration(minutes=10),
-        "on_failure_callback": on_failure,
-    },
-    tags=["csc", "returns", "monthly"],
-    doc_md=__doc__,
-)
-def csc_returns_monthly():
-    @task.short_circuit(retries=0)
-    def first_publish_this_month(**context) -> bool:
-        from csc_warehouse.orchestration.tasks import first_run_in_period
+def returns_monthly(dag_id: str, schedule: list, la: str | None = None):
+    @dag(
+        dag_id=dag_id,
+        schedule=schedule,
+        start_date=pendulum.datetime(2025, 4, 1, tz="Europe/London"),
+        catchup=False,
+        max_active_runs=1,
+        default_args={
+            "owner": "csc-data-engineering",
+            "retries": 1,
+            "retry_delay": pendulum.duration(minutes=10),
+            "on_failure_callback": on_failure,
+        },
+        tags=["csc", "returns", "monthly", *(["region", f"la_{la}"] if la else [])],
+        doc_md=__doc__,
+    )
+    def returns_dag():
+        @task.short_circuit(retries=0)
+        def first_publish_this_month(**context) -> bool:
+            from csc_warehouse.orchestration.tasks import first_run_in_period
 
-        return first_run_in_period("returns", "month", context)
+            return first_run_in_period("returns", "month", context, la)
 
-    gate = first_publish_this_month()
-    for name in RETURNS:
+        gate = first_publish_this_month()
+        for name in RETURNS:
 
-        @task(task_id=f"build_{name.replace('-', '_')}")
-        def build(name: str = name, **context) -> dict:
-            from csc_warehouse.orchestration.tasks import build_return
+            @task(task_id=f"build_{name.replace('-', '_')}")
+            def build(name: str = name, **context) -> dict:
+                from csc_warehouse.orchestration.tasks import build_return
 
-            return build_return(name, context)
+                return build_return(name, context, la)
 
-        gate >> build()
+            gate >> build()
+
+    return returns_dag()
 
 
-csc_returns_monthly()
+returns_monthly("csc_returns_monthly", [BI_PUBLISHED])
+for authority in AUTHORITIES:
+    returns_monthly(f"csc_returns_monthly_{authority}", [REGION_POOLED], authority)

@@ -86,7 +86,7 @@ def test_region_bench_smoke_run(tmp_path, base_settings):
     res = subprocess.run(
         [
             sys.executable, "-m", "csc_warehouse", "bench", "--scale", "0.01",
-            "--authorities", "2", "--start", "2025-06-28", "--night", "2025-06-30",
+            "--authorities", "2", "--parallel", "2", "--start", "2025-06-28", "--night", "2025-06-30",
             "--no-docs", "--json", str(out),
         ],
         env=env,

@@ -5,7 +5,8 @@ nights (load, gates, dbt build, publish), real postgres_fdw.
 
 Night 1: authority B has a duplicated raw row (a blocking raw gate), so A publishes and B does
 not; the regional night says so and exits 1, and the pooled views hold A alone. Then B's row
-is put right and B's night alone runs again.
+is put right and the regional DAG runs night 2 for both (`airflow dags test`); the other
+tests look at what that published.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from psycopg import sql
 from csc_warehouse.config import get_settings
 
 NIGHT = date(2025, 6, 30)  # a Monday: every system delivers
+NEXT_NIGHT = date(2025, 7, 1)
 
 
 def _codes() -> tuple[str, str]:
@@ -104,17 +106,48 @@ def test_one_authoritys_failed_night_stops_no_other(region):
     assert _region_rows(settings, "select count(*) > 0 from bi.dim_child") == [(True,)]
 
 
-def test_the_pooled_views_keep_the_authorities_apart(region):
+def test_the_regional_dag_runs_a_night_of_every_authority(region):
+    """`airflow dags test csc_region_nightly` for the next night, after B's row is put right."""
+    from csc_warehouse.tools import run_airflow
+
     a, b, settings, cli = region["a"], region["b"], region["settings"], region["cli"]
+    # B's duplicated row is put right; the next night (the DAG's) publishes both
     with psycopg.connect(settings.for_la(b).conninfo(), autocommit=True) as conn:
         conn.execute(
             "delete from raw_hr.staff where ctid in (select max(ctid) from raw_hr.staff "
             "where _extract_date = %s group by employee_number having count(*) > 1)",
             (NIGHT,),
         )
-    cli("region", "nightly", "--la", b, "--date", NIGHT.isoformat(), "--no-report")
+    night = NEXT_NIGHT
+    cli(
+        "region", "generate", "--scale", "0.01", "--same-seed",
+        "--start", night.isoformat(), "--end", night.isoformat(),
+    )  # fmt: skip
+    home = settings.output / "airflow"
+    home.mkdir(parents=True, exist_ok=True)
+    env = {
+        **{k: v for k, v in region["env"].items() if k.startswith("CSC_")},
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.output / "cosmos"),
+    }
+    migrate = run_airflow(["db", "migrate"], settings, capture=True, **env)
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    res = run_airflow(
+        ["dags", "test", "csc_region_nightly", "2025-07-02T01:30:00+00:00"],
+        settings,
+        capture=True,
+        **env,
+    )
+    out = res.stdout + res.stderr
+    assert res.returncode == 0, out[-6000:]
     status = dict(_region_rows(settings, "select la_code, extract_date from bi.region_authorities"))
-    assert status == {a: NIGHT, b: NIGHT}
+    assert status == {a: night, b: night}
+    # each night ran as its authority: its log lines are in the task log, named
+    assert f"[{a}] " in out and f"[{b}] " in out
+
+
+def test_the_pooled_views_keep_the_authorities_apart(region):
+    a, b, settings = region["a"], region["b"], region["settings"]
 
     # same seed: the same population, the same source ids, in both authorities
     counts = dict(_region_rows(settings, "select la_code, count(*) from bi.dim_child group by 1"))
@@ -155,6 +188,18 @@ def test_the_pooled_views_keep_the_authorities_apart(region):
             settings, "select count(*) from bi.fct_referrals where la_code = %s", (la,)
         )
         assert pooled == [(own,)]
+
+
+def test_each_authoritys_returns_carry_its_own_la_number(region):
+    """The monthly returns DAG of an authority builds from its database, with its number."""
+    from csc_warehouse.returns import build as returns_build
+
+    b, settings = region["b"], region["settings"]
+    result = returns_build.build_current("cin-census", settings.for_la(b))
+    xml = next((settings.for_la(b).output / "returns").rglob("*.xml"))
+    assert xml.name.startswith(f"cin_census_{b}_")
+    assert f"<LEA>{b}</LEA>" in xml.read_text(encoding="utf-8")
+    assert result["mart_as_at"] == NEXT_NIGHT.isoformat()
 
 
 def test_the_region_holds_only_pseudonymous_bi(region):
@@ -208,39 +253,6 @@ def test_pool_is_idempotent_and_says_what_it_left_out(region):
         with psycopg.connect(settings.for_la(b).conninfo(), autocommit=True) as conn:
             conn.execute("alter table bi.fct_contacts drop column new_measure")
         cli("region", "pool")
-
-
-def test_the_regional_dag_runs_a_night_of_every_authority(region):
-    """`airflow dags test csc_region_nightly` for the next night (after the tests above)."""
-    from csc_warehouse.tools import run_airflow
-
-    a, b, settings, cli = region["a"], region["b"], region["settings"], region["cli"]
-    night = date(2025, 7, 1)
-    cli(
-        "region", "generate", "--scale", "0.01", "--same-seed",
-        "--start", night.isoformat(), "--end", night.isoformat(),
-    )  # fmt: skip
-    home = settings.output / "airflow"
-    home.mkdir(parents=True, exist_ok=True)
-    env = {
-        **{k: v for k, v in region["env"].items() if k.startswith("CSC_")},
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__COSMOS__CACHE_DIR": str(settings.output / "cosmos"),
-    }
-    migrate = run_airflow(["db", "migrate"], settings, capture=True, **env)
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    res = run_airflow(
-        ["dags", "test", "csc_region_nightly", "2025-07-02T01:30:00+00:00"],
-        settings,
-        capture=True,
-        **env,
-    )
-    out = res.stdout + res.stderr
-    assert res.returncode == 0, out[-6000:]
-    status = dict(_region_rows(settings, "select la_code, extract_date from bi.region_authorities"))
-    assert status == {a: night, b: night}
-    # each night ran as its authority: its log lines are in the task log, named
-    assert f"[{a}] " in out and f"[{b}] " in out
 
 
 def test_region_settings():

@@ -258,7 +258,7 @@ def test_rebuild_is_byte_identical(wh, built):
 def test_broken_child_is_named_in_the_report(wh, tmp_path):
     from csc_warehouse.returns.report import write_validation_report
 
-    la, _ = build.la_codes()
+    la, _ = build.la_codes(wh.settings)
     with psycopg.connect(wh.settings.conninfo()) as conn:
         extract = from_mart.cin_census(conn, YEAR, la, wh.schema, wh.case_schema)
     census = extract.data

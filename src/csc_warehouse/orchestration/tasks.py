@@ -198,11 +198,19 @@ def region_pool() -> dict[str, Any]:
     return {"views": result.views, "authorities": result.authorities, "left_out": result.left_out}
 
 
-def first_run_in_period(job: str, period: str, context: dict[str, Any]) -> bool:
-    """True for the first run of ``job`` in this week/month (recorded in ops.job_runs)."""
+def _settings_for(la: str | None):
+    """The warehouse's settings, or one authority's of a region."""
+    return get_settings().for_la(la) if la else get_settings()
+
+
+def first_run_in_period(
+    job: str, period: str, context: dict[str, Any], la: str | None = None
+) -> bool:
+    """True for the first run of ``job`` in this week/month (recorded in ops.job_runs of the
+    warehouse, or of the authority ``la``'s)."""
     import psycopg
 
-    settings = get_settings()
+    settings = _settings_for(la)
     today = datetime.now(UTC).date()
     if period == "week":
         key = f"{today.isocalendar().year}-W{today.isocalendar().week:02d}"
@@ -223,12 +231,13 @@ def first_run_in_period(job: str, period: str, context: dict[str, Any]) -> bool:
     return bool(inserted)
 
 
-def build_return(name: str, context: dict[str, Any]) -> dict[str, Any]:
-    """Build one return "so far" from the published mart and validate it."""
+def build_return(name: str, context: dict[str, Any], la: str | None = None) -> dict[str, Any]:
+    """Build one return "so far" from the published mart and validate it (of the authority
+    ``la`` of a region: its database, its LA number, under its output folder)."""
     from csc_warehouse.orchestration.notify import notify
     from csc_warehouse.returns import build as returns_build
 
-    settings = get_settings()
+    settings = _settings_for(la)
     result = returns_build.build_current(name, settings)
     log.info("%s: %s", name, result)
     unexpected = result.get("unexpected_errors") or {}
@@ -237,9 +246,17 @@ def build_return(name: str, context: dict[str, Any]) -> dict[str, Any]:
         # succeeds, the report is written, and the team is told what to look at
         notify(
             "return_errors",
-            f"{name} so far has DfE validator errors beyond the known source gaps",
+            f"{name} so far has DfE validator errors beyond the known source gaps"
+            + (f" (authority {la})" if la else ""),
             rules=sorted(unexpected),
             errors=sum(unexpected.values()),
             run_id=context.get("run_id"),
         )
     return result
+
+
+def housekeeping(job: str, la: str | None = None) -> Any:
+    """One of the weekly maintenance jobs, on the warehouse or on the authority ``la``'s."""
+    from csc_warehouse.orchestration import maintenance
+
+    return getattr(maintenance, job)(_settings_for(la))

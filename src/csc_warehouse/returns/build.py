@@ -18,14 +18,14 @@ generator's never-issued ZX postcodes (``SYNTHETIC_DATA``). Those are listed apa
 (``known_gaps``, ``synthetic_data``, the report, docs/returns.md): the analyst completes the
 gaps before submitting. ``clean`` is true when there is no error at all.
 
-The LA codes come from ``CSC_LA_CODE`` (three-digit, default 931) and ``CSC_LA_ONS`` (the ONS
-code the 903 validator wants, default E10000025).
+The LA codes come from the settings: ``CSC_LA_CODE`` (three-digit, default 931; in a region,
+the authority's) and ``CSC_LA_ONS`` (the ONS code the 903 validator wants, default
+E10000025; in a region, ``CSC_LA_ONS_<code>``).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -70,8 +70,9 @@ SYNTHETIC_DATA: dict[str, dict[str, str]] = {
 }
 
 
-def la_codes() -> tuple[str, str]:
-    return os.environ.get("CSC_LA_CODE", "931"), os.environ.get("CSC_LA_ONS", "E10000025")
+def la_codes(settings: Settings) -> tuple[str, str]:
+    """The authority's three-digit DfE number and its ONS code (for the 903 validator)."""
+    return settings.la_code, settings.env.get("CSC_LA_ONS") or "E10000025"
 
 
 def collection_year(on: date) -> int:
@@ -171,7 +172,7 @@ def write_cin(
     from csc_warehouse.returns.report import write_validation_report
     from csc_warehouse.returns.validators import validate_cin
 
-    la, _ = la_codes()
+    la, _ = la_codes(settings)
     t0 = time.monotonic()
     with psycopg.connect(settings.conninfo()) as conn:
         extract = from_mart.cin_census(conn, year, la, schema, case_schema, as_at=as_at)
@@ -221,7 +222,7 @@ def write_903(
     from csc_warehouse.returns.ssda903 import write_ssda903
     from csc_warehouse.returns.validators import validate_903
 
-    _, ons = la_codes()
+    _, ons = la_codes(settings)
     t0 = time.monotonic()
     with psycopg.connect(settings.conninfo()) as conn:
         extract = from_mart.ssda903(conn, year, schema, case_schema, as_at=as_at)
