@@ -197,7 +197,10 @@ def last_published(settings: Settings, la: str) -> tuple[date | None, datetime |
                 "where outcome = 'published' order by publish_id desc limit 1"
             ).fetchone()
     except psycopg.OperationalError as exc:
-        raise RegionError(f"authority {la}: cannot reach {la_settings.pg_database}: {exc}") from exc
+        raise RegionError(
+            f"authority {la}: cannot reach {la_settings.pg_database} "
+            f"(a new authority? `csc-warehouse region prepare` creates it): {exc}"
+        ) from exc
     if not row:
         return None, None
     return row[0], row[1]
