@@ -515,14 +515,23 @@ def run_bench(
 
 
 def write_results(result: BenchResult, root: Path) -> tuple[Path, Path]:
+    tag = str(result.scale).replace(".", "_")
+    return write_json_and_table(
+        root, f"bench_scale_{tag}", asdict(result), f"scale={result.scale}", markdown_table(result)
+    )
+
+
+def write_json_and_table(
+    root: Path, name: str, doc_json: dict, marker: str, table: str
+) -> tuple[Path, Path]:
+    """``bench/results/<name>.json``, and ``table`` into docs/benchmarks.md between the
+    ``BENCH <marker>`` comments (replacing the previous table of the same marker)."""
     out_dir = root / "bench" / "results"
     out_dir.mkdir(parents=True, exist_ok=True)
-    tag = str(result.scale).replace(".", "_")
-    json_path = out_dir / f"bench_scale_{tag}.json"
-    json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")
+    json_path = out_dir / f"{name}.json"
+    json_path.write_text(json.dumps(doc_json, indent=2) + "\n")
     doc = root / "docs" / "benchmarks.md"
-    table = markdown_table(result)
-    begin, end = f"<!-- BENCH scale={result.scale} -->", f"<!-- /BENCH scale={result.scale} -->"
+    begin, end = f"<!-- BENCH {marker} -->", f"<!-- /BENCH {marker} -->"
     text = doc.read_text() if doc.exists() else "# Benchmarks\n\n"
     block = f"{begin}\n{table}\n{end}"
     if begin in text and end in text:

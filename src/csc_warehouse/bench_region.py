@@ -22,7 +22,6 @@ one authority's on the same volume; the machine's caches are not shared between 
 from __future__ import annotations
 
 import io
-import json
 import resource
 import secrets
 import shutil
@@ -38,7 +37,13 @@ import psycopg
 from psycopg import sql
 
 from csc_warehouse import region
-from csc_warehouse.bench import COUNCIL_FIRST_DATE, MemorySampler, _maxrss_mib, machine_info
+from csc_warehouse.bench import (
+    COUNCIL_FIRST_DATE,
+    MemorySampler,
+    _maxrss_mib,
+    machine_info,
+    write_json_and_table,
+)
 from csc_warehouse.config import get_settings
 
 FIRST_CODE = 801  # bench authorities: 801, 802, ... (no real authority's number)
@@ -223,18 +228,7 @@ def markdown_table(result: RegionBenchResult) -> str:
 
 
 def write_results(result: RegionBenchResult, root: Path) -> tuple[Path, Path]:
-    out_dir = root / "bench" / "results"
-    out_dir.mkdir(parents=True, exist_ok=True)
     tag = f"{result.authorities}x{str(result.scale).replace('.', '_')}"
-    json_path = out_dir / f"bench_region_{tag}.json"
-    json_path.write_text(json.dumps(asdict(result), indent=2) + "\n")
-    doc = root / "docs" / "benchmarks.md"
-    begin, end = f"<!-- BENCH region={tag} -->", f"<!-- /BENCH region={tag} -->"
-    text = doc.read_text() if doc.exists() else "# Benchmarks\n\n"
-    block = f"{begin}\n{markdown_table(result)}\n{end}"
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text)
-    return json_path, doc
+    return write_json_and_table(
+        root, f"bench_region_{tag}", asdict(result), f"region={tag}", markdown_table(result)
+    )

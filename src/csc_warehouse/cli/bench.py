@@ -89,13 +89,9 @@ def register(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import json
-    from dataclasses import asdict
-
     from rich.console import Console
 
     from csc_warehouse.bench import markdown_table, run_bench, write_results
-    from csc_warehouse.config import get_settings
 
     console = Console()
     if args.authorities > 1:
@@ -109,6 +105,19 @@ def run(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         say=lambda m: console.print(f"[bold]==>[/] {m}"),
     )
+    _report(args, console, result, write_results, markdown_table)
+    ok = result.stages.get("ordinary_night", {}).get("ok", False)
+    return 0 if ok else 1
+
+
+def _report(args: argparse.Namespace, console, result, write_results, markdown_table) -> None:
+    """The results as JSON (--json), and printed (--no-docs) or written to bench/results and
+    docs/benchmarks.md."""
+    import json
+    from dataclasses import asdict
+
+    from csc_warehouse.config import get_settings
+
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(asdict(result), indent=2) + "\n")
@@ -118,16 +127,10 @@ def run(args: argparse.Namespace) -> int:
         json_path, doc = write_results(result, get_settings().root)
         console.print(markdown_table(result))
         console.print(f"results: {json_path}\ntable:   {doc}")
-    ok = result.stages.get("ordinary_night", {}).get("ok", False)
-    return 0 if ok else 1
 
 
 def _run_region(args: argparse.Namespace, console) -> int:
-    import json
-    from dataclasses import asdict
-
     from csc_warehouse.bench_region import markdown_table, run_region_bench, write_results
-    from csc_warehouse.config import get_settings
 
     result = run_region_bench(
         args.authorities,
@@ -140,14 +143,6 @@ def _run_region(args: argparse.Namespace, console) -> int:
         keep=args.keep,
         say=lambda m: console.print(f"[bold]==>[/] {m}"),
     )
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(asdict(result), indent=2) + "\n")
-    if args.no_docs:
-        console.print_json(json.dumps(asdict(result)))
-    else:
-        json_path, doc = write_results(result, get_settings().root)
-        console.print(markdown_table(result))
-        console.print(f"results: {json_path}\ntable:   {doc}")
+    _report(args, console, result, write_results, markdown_table)
     everyone = all(n["published"] == args.authorities for n in result.nights.values())
     return 0 if everyone else 1
