@@ -25,8 +25,6 @@ import io
 import resource
 import secrets
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -41,6 +39,7 @@ from csc_warehouse.bench import (
     COUNCIL_FIRST_DATE,
     MemorySampler,
     _maxrss_mib,
+    generate,
     machine_info,
     write_json_and_table,
 )
@@ -61,22 +60,6 @@ class RegionBenchResult:
     nights: dict[str, Any] = field(default_factory=dict)
     peak_memory_mib: dict[str, Any] = field(default_factory=dict)
     finished_at: str = ""
-
-
-def _generate(settings, la: str, seed: int, scale: float, start: date, end: date, *extra) -> float:
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable, "-m", "csc_warehouse", "generate",
-            "--out", str(settings.for_la(la).landing), "--seed", str(seed), "--la-code", la,
-            "--scale", str(scale), "--start", start.isoformat(), "--end", end.isoformat(),
-            "--quiet", *extra,
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-        env=region.authority_env(settings, la),
-    )  # fmt: skip
-    return time.perf_counter() - started
 
 
 def _copy_night(settings, first: str, others: list[str], night: date) -> None:
@@ -156,7 +139,8 @@ def run_region_bench(
 
     say(f"authority {first}: history {start} .. {night - timedelta(days=1)} at scale {scale}")
     extra = ("--council-full-first",) if go_live else ()
-    t = _generate(settings, first, seed, scale, start, night - timedelta(days=1), *extra)
+    landing = settings.for_la(first).landing
+    t = generate(landing, seed, scale, start, night - timedelta(days=1), "--la-code", first, *extra)
     result.stages["generate_history"] = {"seconds": round(t, 1), "authority": first}
     say(f"authority {first}: backfill (load everything, first build, publish)")
     with MemorySampler() as backfill_mem:
@@ -185,7 +169,7 @@ def run_region_bench(
 
     nights = [(night, parallel)] + ([(night + timedelta(days=1), parallel2)] if parallel2 else [])
     for day, at_a_time in nights:
-        t = _generate(settings, first, seed, scale, day, day)
+        t = generate(landing, seed, scale, day, day, "--la-code", first)
         _copy_night(settings, first, others, day)
         result.stages[f"generate_night_{day}"] = {"seconds": round(t, 1)}
         result.nights[day.isoformat()] = _timed_night(settings, day, at_a_time, say)

@@ -56,6 +56,11 @@ TELEMETRY_OFF = {
 }
 
 
+def is_la_code(text: str) -> bool:
+    """A three-digit DfE (old LEA) authority number, e.g. ``931``."""
+    return re.fullmatch(r"\d{3}", text) is not None
+
+
 def repo_root() -> Path:
     """The checkout this package lives in (``src/csc_warehouse`` -> repo), or ``CSC_HOME``."""
     if os.environ.get("CSC_HOME"):
@@ -159,7 +164,7 @@ class Settings:
     def la_code(self) -> str:
         """The authority's three-digit DfE (old LEA) number."""
         value = (self.env.get("CSC_LA_CODE") or "931").strip()
-        if not re.fullmatch(r"\d{3}", value):
+        if not is_la_code(value):
             raise ValueError(f"CSC_LA_CODE must be a three-digit LA number, not {value!r}")
         return value
 
@@ -169,7 +174,7 @@ class Settings:
         empty for a warehouse of one authority."""
         text = self.env.get("CSC_REGION") or ""
         codes = tuple(c.strip() for c in text.split(",") if c.strip())
-        bad = [c for c in codes if not re.fullmatch(r"\d{3}", c)]
+        bad = [c for c in codes if not is_la_code(c)]
         if bad:
             raise ValueError(
                 f"CSC_REGION must list three-digit LA numbers (931,932,...): bad {', '.join(bad)}"

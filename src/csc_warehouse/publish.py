@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 
 from csc_warehouse.config import Settings, get_settings
-from csc_warehouse.roles import TRANSFORMER, give_ownership
+from csc_warehouse.roles import TRANSFORMER, give_ownership, grant_read
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +92,7 @@ def _take_over(conn: psycopg.Connection, schema: str) -> None:
         ident, role = sql.Identifier(schema), sql.Identifier(TRANSFORMER)
         conn.execute(sql.SQL("revoke all on schema {} from {}").format(ident, role))
         conn.execute(sql.SQL("revoke all on all tables in schema {} from {}").format(ident, role))
-        conn.execute(sql.SQL("grant usage on schema {} to {}").format(ident, role))
-        conn.execute(sql.SQL("grant select on all tables in schema {} to {}").format(ident, role))
+        grant_read(conn, schema, TRANSFORMER)
 
 
 def prepare_build(settings: Settings | None = None) -> None:
@@ -174,16 +173,7 @@ def publish(run_id: str, extract_date=None, settings: Settings | None = None) ->
                 _take_over(conn, live)
                 for role in READERS.get(live, []):
                     if _role_exists(conn, role):
-                        conn.execute(
-                            sql.SQL("grant usage on schema {} to {}").format(
-                                sql.Identifier(live), sql.Identifier(role)
-                            )
-                        )
-                        conn.execute(
-                            sql.SQL("grant select on all tables in schema {} to {}").format(
-                                sql.Identifier(live), sql.Identifier(role)
-                            )
-                        )
+                        grant_read(conn, live, role)
             conn.execute(
                 "insert into ops.publish_log (run_id, extract_date, outcome, tables, total_rows)"
                 " values (%s, %s, 'published', %s, %s)",

@@ -46,7 +46,7 @@ from psycopg import sql
 from csc_warehouse.config import TELEMETRY_OFF, Settings
 from csc_warehouse.errors import EnvironmentNotReady
 from csc_warehouse.pseudonym import install_secret
-from csc_warehouse.roles import BI_READER, ensure_roles
+from csc_warehouse.roles import BI_READER, ensure_roles, grant_read
 
 POOLED_SCHEMA = "bi"
 # The same in every authority (the calendar, England's bank holidays): pooled from the first
@@ -115,14 +115,6 @@ def prepare(settings: Settings, log: Callable[[str], None] = print) -> list[str]
             )
         )
         conn.execute("revoke all on schema public from public")
-        conn.execute(
-            sql.SQL("create schema if not exists {}").format(sql.Identifier(POOLED_SCHEMA))
-        )
-        conn.execute(
-            sql.SQL("grant usage on schema {} to {}").format(
-                sql.Identifier(POOLED_SCHEMA), sql.Identifier(BI_READER)
-            )
-        )
         for la in las:
             options = {
                 "host": settings.pg_host,
@@ -246,6 +238,7 @@ def pool(settings: Settings, log: Callable[[str], None] = print) -> PoolResult:
                 columns[table][la] += ((column, type_),)
         conn.execute(sql.SQL("create schema {}").format(sql.Identifier(POOLED_SCHEMA)))
         included: dict[str, list[str]] = {la: [] for la in las}
+        left_out: dict[str, list[str]] = {la: [] for la in las}
         for table in sorted(columns):
             by_la = columns[table]
             counts = Counter(by_la.values())
@@ -255,7 +248,7 @@ def pool(settings: Settings, log: Callable[[str], None] = print) -> PoolResult:
             members = [la for la in las if by_la.get(la) == shape]
             for la in las:
                 if la in by_la and by_la[la] != shape:
-                    result.left_out.append(f"{la}: bi.{table} (its columns differ)")
+                    left_out[la].append(f"bi.{table} (its columns differ)")
             names = sql.SQL(", ").join(sql.Identifier(c) for c, _ in shape)
             if table in SHARED_TABLES:
                 members = members[:1]
@@ -300,7 +293,6 @@ def pool(settings: Settings, log: Callable[[str], None] = print) -> PoolResult:
             ).format(sql.Identifier(POOLED_SCHEMA), sql.Identifier(STATUS_TABLE))
         )
         for la in las:
-            left = [t.split(": ", 1)[1] for t in result.left_out if t.startswith(f"{la}:")]
             conn.execute(
                 sql.SQL(
                     "insert into {}.{} (la_code, database, extract_date, published_at, "
@@ -312,7 +304,7 @@ def pool(settings: Settings, log: Callable[[str], None] = print) -> PoolResult:
                     published[la][0],
                     published[la][1],
                     len(included[la]),
-                    left,
+                    left_out[la],
                 ),
             )
             result.authorities[la] = {
@@ -329,16 +321,8 @@ def pool(settings: Settings, log: Callable[[str], None] = print) -> PoolResult:
                 ),
             )
         )
-        conn.execute(
-            sql.SQL("grant usage on schema {} to {}").format(
-                sql.Identifier(POOLED_SCHEMA), sql.Identifier(BI_READER)
-            )
-        )
-        conn.execute(
-            sql.SQL("grant select on all tables in schema {} to {}").format(
-                sql.Identifier(POOLED_SCHEMA), sql.Identifier(BI_READER)
-            )
-        )
+        grant_read(conn, POOLED_SCHEMA, BI_READER)
+    result.left_out = [f"{la}: {t}" for la in las for t in left_out[la]]
     result.seconds = time.perf_counter() - started
     for line in result.left_out:
         log(f"left out of the pooled views: {line}")
@@ -389,7 +373,6 @@ def authority_env(settings: Settings, la: str) -> dict[str, str]:
     env.update(TELEMETRY_OFF)
     env.update(la_settings.tool_env())
     env.setdefault("COLUMNS", "200")  # one line a message in the logs
-    env.pop("CSC_REGION", None)
     return env
 
 
@@ -398,7 +381,6 @@ def run_authority(
     la: str,
     args: list[str],
     log_dir: Path,
-    timeout: int | None = None,
     echo: Callable[[str], None] | None = None,
 ) -> AuthorityNight:
     """``csc-warehouse <args>`` as one authority, in its own process (its memory is freed
@@ -420,11 +402,7 @@ def run_authority(
             out.write(line)
             if echo:
                 echo(line.rstrip("\n"))
-        try:
-            proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
+        proc.wait()
     return AuthorityNight(
         la=la, exit_code=proc.returncode, seconds=time.perf_counter() - started, log=log_path
     )
@@ -438,6 +416,7 @@ def nightly(
     full_refresh: bool = False,
     report: bool = True,
     parallel: int = 1,
+    log: Callable[[str], None] = print,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[AuthorityNight], None] | None = None,
 ) -> tuple[list[AuthorityNight], PoolResult]:
@@ -480,4 +459,4 @@ def nightly(
 
         with ThreadPoolExecutor(max_workers=parallel) as pool_of_nights:
             results = list(pool_of_nights.map(one, las))
-    return results, pool(settings)
+    return results, pool(settings, log=log)

@@ -68,7 +68,7 @@ TRANSFORMER_OPS_READS = ["load_ledger", "pseudonym_secret"]
 ROLES = {
     LOADER: "CSC_LOADER_PASSWORD",
     TRANSFORMER: "CSC_TRANSFORMER_PASSWORD",
-    "csc_bi_reader": "CSC_BI_READER_PASSWORD",
+    BI_READER: "CSC_BI_READER_PASSWORD",
     "csc_case_reader": "CSC_CASE_READER_PASSWORD",
 }
 
@@ -85,6 +85,16 @@ _ALTER = {
 
 def _ident(name: str) -> sql.Identifier:
     return sql.Identifier(name)
+
+
+def grant_read(conn: psycopg.Connection, schema: str, role: str) -> None:
+    """``role`` may read every table now in ``schema`` (usage on it, select on its tables)."""
+    conn.execute(sql.SQL("grant usage on schema {} to {}").format(_ident(schema), _ident(role)))
+    conn.execute(
+        sql.SQL("grant select on all tables in schema {} to {}").format(
+            _ident(schema), _ident(role)
+        )
+    )
 
 
 def role_exists(conn: psycopg.Connection, role: str) -> bool:
@@ -179,14 +189,7 @@ def _ensure_roles(settings: Settings) -> list[str]:
         }.items():
             conn.execute(sql.SQL("create schema if not exists {}").format(_ident(schema)))
             for reader in readers:
-                conn.execute(
-                    sql.SQL("grant usage on schema {} to {}").format(_ident(schema), _ident(reader))
-                )
-                conn.execute(
-                    sql.SQL("grant select on all tables in schema {} to {}").format(
-                        _ident(schema), _ident(reader)
-                    )
-                )
+                grant_read(conn, schema, reader)
         done.append("grants applied")
         moved = sum(give_ownership(conn, s, LOADER) for s in RAW_SCHEMAS)
         moved += give_ownership(conn, "ops", LOADER, LOADER_OPS_TABLES)
@@ -205,14 +208,7 @@ def _loader_grants(conn: psycopg.Connection, settings: Settings) -> None:
             sql.SQL("grant usage, create on schema {} to {}").format(_ident(schema), _ident(LOADER))
         )
     for schema in RAW_SCHEMAS:
-        conn.execute(
-            sql.SQL("grant usage on schema {} to {}").format(_ident(schema), _ident(TRANSFORMER))
-        )
-        conn.execute(
-            sql.SQL("grant select on all tables in schema {} to {}").format(
-                _ident(schema), _ident(TRANSFORMER)
-            )
-        )
+        grant_read(conn, schema, TRANSFORMER)
         for creator in (settings.pg_user, LOADER):
             conn.execute(
                 sql.SQL(

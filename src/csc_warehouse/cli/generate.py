@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import re
 from datetime import date
 from pathlib import Path
 
@@ -58,7 +57,9 @@ def _scale(text: str) -> float:
 
 
 def _la_code(text: str) -> int:
-    if not re.fullmatch(r"\d{3}", text.strip()):
+    from csc_warehouse.config import is_la_code
+
+    if not is_la_code(text.strip()):
         raise argparse.ArgumentTypeError(f"not a three-digit LA number: {text!r}")
     return int(text)
 
@@ -156,16 +157,11 @@ def run(args: argparse.Namespace) -> int:
     if args.start > args.end:
         err.print("error: --start is after --end")
         return 2
-    out = args.out
-    if out is None:
-        from csc_warehouse.config import get_settings
+    from csc_warehouse.config import get_settings
 
-        out = Path(get_settings().landing)
-    la_code = args.la_code
-    if la_code is None:
-        from csc_warehouse.config import get_settings
-
-        la_code = int(get_settings().la_code)
+    settings = get_settings()
+    out = args.out if args.out is not None else Path(settings.landing)
+    la_code = args.la_code if args.la_code is not None else int(settings.la_code)
     opts = GenerateOptions(
         out=out,
         seed=args.seed,

@@ -197,6 +197,7 @@ def run(args: argparse.Namespace) -> int:
             full_refresh=args.full_refresh,
             report=not args.no_report,
             parallel=args.parallel,
+            log=lambda m: err.print(f"[yellow]{m}[/]"),
             on_start=(lambda la: progress_ctx.update(task, la=la)) if show else None,
             on_done=(lambda n: progress_ctx.advance(task)) if show else None,
         )
@@ -220,8 +221,6 @@ def run(args: argparse.Namespace) -> int:
         f"{settings.region_database}.bi; total {time.perf_counter() - started:.1f} s; "
         f"logs in {settings.output / 'region' / 'logs'}"
     )
-    for line in pooled.left_out:
-        err.print(f"[yellow]left out of the pooled views:[/] {line}")
     failed = [n for n in nights if not n.published]
     for n in failed:
         err.print(

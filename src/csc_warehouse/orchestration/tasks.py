@@ -26,6 +26,11 @@ def _run_id(context: dict[str, Any]) -> str:
     return str(context.get("run_id") or getattr(context.get("dag_run"), "run_id", "manual"))
 
 
+def _settings_for(la: str | None):
+    """The warehouse's settings, or one authority's of a region."""
+    return get_settings().for_la(la) if la else get_settings()
+
+
 def check_warehouse() -> str:
     import psycopg
 
@@ -52,7 +57,7 @@ def wait_for_extract(system: str, context: dict[str, Any], la: str | None = None
     extract_date = _extract_date(context)
     if not nightly.is_expected(system, extract_date):
         raise AirflowSkipException(f"{system} delivers no folder for {extract_date}")
-    settings = get_settings().for_la(la) if la else get_settings()
+    settings = _settings_for(la)
     if nightly.manifest_arrived(settings.landing, system, extract_date):
         log.info("%s %s: manifest arrived", system, extract_date)
         return True
@@ -196,11 +201,6 @@ def region_pool() -> dict[str, Any]:
 
     result = region.pool(get_settings(), log=log.warning)
     return {"views": result.views, "authorities": result.authorities, "left_out": result.left_out}
-
-
-def _settings_for(la: str | None):
-    """The warehouse's settings, or one authority's of a region."""
-    return get_settings().for_la(la) if la else get_settings()
 
 
 def first_run_in_period(
