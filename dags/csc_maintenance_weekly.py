@@ -13,12 +13,11 @@ In a regional warehouse (`CSC_REGION`, docs/region.md) each authority also has i
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 
 from csc_warehouse.config import get_settings
 from csc_warehouse.orchestration.assets import BI_PUBLISHED, REGION_POOLED
-from csc_warehouse.orchestration.notify import on_failure
+from csc_warehouse.orchestration.dag_defaults import START_DATE, authority_tags, default_args
 
 AUTHORITIES = get_settings().region_las  # the environment only: no database at parse time
 
@@ -27,16 +26,11 @@ def maintenance_weekly(dag_id: str, schedule: list, la: str | None = None):
     @dag(
         dag_id=dag_id,
         schedule=schedule,
-        start_date=pendulum.datetime(2025, 4, 1, tz="Europe/London"),
+        start_date=START_DATE,
         catchup=False,
         max_active_runs=1,
-        default_args={
-            "owner": "csc-data-engineering",
-            "retries": 1,
-            "retry_delay": pendulum.duration(minutes=10),
-            "on_failure_callback": on_failure,
-        },
-        tags=["csc", "maintenance", *(["region", f"la_{la}"] if la else [])],
+        default_args=default_args(retries=1, retry_minutes=10),
+        tags=["csc", "maintenance", *authority_tags(la)],
         doc_md=__doc__,
     )
     def maintenance_dag():

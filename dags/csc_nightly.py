@@ -25,30 +25,23 @@ Logic lives in `csc_warehouse.orchestration`; this file only wires tasks.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import dag, task
 from airflow.sdk.bases.sensor import PokeReturnValue
 
 from csc_warehouse.orchestration import dbt_config
 from csc_warehouse.orchestration.assets import BI_PUBLISHED
-from csc_warehouse.orchestration.notify import on_failure
+from csc_warehouse.orchestration.dag_defaults import START_DATE, default_args
 from csc_warehouse.publish import build_env
 
 SYSTEMS = ("trust", "council", "hr")
 
-DEFAULT_ARGS = {
-    "owner": "csc-data-engineering",
-    "retries": 2,
-    "retry_delay": pendulum.duration(minutes=2),
-    "retry_exponential_backoff": True,
-    "on_failure_callback": on_failure,
-}
+DEFAULT_ARGS = default_args(retries=2, retry_minutes=2, retry_exponential_backoff=True)
 
 
 @dag(
     dag_id="csc_nightly",
     schedule="30 1 * * *",
-    start_date=pendulum.datetime(2025, 4, 1, tz="Europe/London"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,

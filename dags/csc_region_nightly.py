@@ -20,13 +20,12 @@ Logic lives in `csc_warehouse.orchestration.tasks` and `csc_warehouse.region`.
 
 from __future__ import annotations
 
-import pendulum
 from airflow.sdk import TaskGroup, dag, task
 from airflow.sdk.bases.sensor import PokeReturnValue
 
 from csc_warehouse.config import get_settings
 from csc_warehouse.orchestration.assets import REGION_POOLED
-from csc_warehouse.orchestration.notify import on_failure
+from csc_warehouse.orchestration.dag_defaults import START_DATE, default_args
 
 SYSTEMS = ("trust", "council", "hr")
 AUTHORITIES = get_settings().region_las  # the environment only: no database at parse time
@@ -35,15 +34,10 @@ AUTHORITIES = get_settings().region_las  # the environment only: no database at 
 @dag(
     dag_id="csc_region_nightly",
     schedule="30 1 * * *",
-    start_date=pendulum.datetime(2025, 4, 1, tz="Europe/London"),
+    start_date=START_DATE,
     catchup=False,
     max_active_runs=1,
-    default_args={
-        "owner": "csc-data-engineering",
-        "retries": 1,
-        "retry_delay": pendulum.duration(minutes=2),
-        "on_failure_callback": on_failure,
-    },
+    default_args=default_args(retries=1, retry_minutes=2),
     tags=["csc", "nightly", "region"],
     doc_md=__doc__,
 )
